@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/render"
+	"github.com/fabricpress/fabricpress/render/font"
+)
+
+func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	template := fs.String("template", "", "Fabric canvas JSON file (required)")
+	width := fs.Float64("width", 0, "canvas width in px (Fabric JSON does not store it)")
+	height := fs.Float64("height", 0, "canvas height in px")
+	scale := fs.Float64("scale", 1, "output multiplier (3.125 = 300 DPI)")
+	data := fs.String("data", "", "JSON object of field -> value replacing {{field}} in text")
+	fonts := fs.String("fonts", "", "font manifest (fonts.json format)")
+	assets := fs.String("assets", "", "folder that local image paths are read from (default: the template's folder)")
+	fallback := fs.Bool("font-fallback", false, "draw unregistered font families with the embedded Go font (reported)")
+	out := fs.String("o", "", "output PNG file (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *template == "" || *out == "" {
+		fs.Usage()
+		return usageError{"render needs -template and -o"}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	src, err := os.ReadFile(*template)
+	if err != nil {
+		return err
+	}
+	c, err := fabric.Parse(src, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *template, err)
+	}
+	if *data != "" {
+		record, err := readRecord(*data)
+		if err != nil {
+			return err
+		}
+		if c, err = fabric.SubstituteText(c, record, false); err != nil {
+			return err
+		}
+	}
+	opts := render.Options{Width: *width, Height: *height, Scale: *scale, FontFallback: *fallback, AssetsDir: *assets}
+	if opts.AssetsDir == "" {
+		opts.AssetsDir = filepath.Dir(*template)
+	}
+	if *fonts != "" {
+		if opts.Fonts, err = font.LoadManifest(*fonts); err != nil {
+			return err
+		}
+	}
+	plan, err := render.Compile(ctx, c, opts)
+	if err != nil {
+		return err
+	}
+	for _, w := range plan.Warnings() {
+		fmt.Fprintln(stderr, "fabricpress: warning:", w)
+	}
+	img, err := plan.Render(ctx)
+	if err != nil {
+		return err
+	}
+	return writePNG(*out, img)
+}
+
+// readRecord reads a JSON object of field -> value; non-string values are
+// written as their JSON text.
+func readRecord(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("%s: expected a JSON object of field -> value: %v", path, err)
+	}
+	rec := make(map[string]string, len(raw))
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			rec[k] = s
+			continue
+		}
+		rec[k] = string(v)
+	}
+	return rec, nil
+}
+
+// writePNG writes atomically: a temporary file in the same folder, then a
+// rename, so a reader never sees half a file.
+func writePNG(path string, img image.Image) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".fabricpress-*.png")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	w := bufio.NewWriterSize(f, 1<<16)
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(w, img); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

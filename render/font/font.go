@@ -1,0 +1,343 @@
+// Package font is fabricpress's font registry: it loads TrueType and
+// OpenType faces from a manifest (the ../shared/corpus/fonts.json format)
+// and resolves a Fabric fontFamily, fontWeight and fontStyle to one face,
+// exactly as the manifest's matching rules say.
+//
+// A *Font is immutable after loading and safe for concurrent use; each
+// goroutine measuring or drawing uses its own *Face (a Font plus scratch
+// buffers).
+package font
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/gobolditalic"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
+)
+
+// ErrNotFound reports a family, weight and style no registered face has.
+var ErrNotFound = errors.New("font not registered")
+
+// Font is one parsed face.
+type Font struct {
+	Family string
+	Weight int    // 100–900
+	Style  string // normal, italic
+	File   string // source file, or "gofont:…" for the embedded faces
+	sfnt   *sfnt.Font
+	upem   float64
+}
+
+// UnitsPerEm is the font's design grid size.
+func (f *Font) UnitsPerEm() float64 { return f.upem }
+
+// Registry maps (family, weight, style) to fonts. It is safe for
+// concurrent use once loaded.
+type Registry struct {
+	mu    sync.RWMutex
+	faces map[string]*Font
+	files map[string]*sfnt.Font // parsed once per file
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{faces: map[string]*Font{}, files: map[string]*sfnt.Font{}}
+}
+
+type manifest struct {
+	Faces []struct {
+		Family string          `json:"family"`
+		Weight json.RawMessage `json:"weight"`
+		Style  string          `json:"style"`
+		File   string          `json:"file"`
+	} `json:"faces"`
+}
+
+// LoadManifest reads a fonts.json manifest and registers every face. A
+// relative file path is taken relative to the manifest.
+func LoadManifest(path string) (*Registry, error) {
+	r := NewRegistry()
+	if err := r.AddManifest(path); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// AddManifest registers every face of a manifest file.
+func (r *Registry) AddManifest(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("font manifest: %w", err)
+	}
+	var m manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("font manifest %s: %w", path, err)
+	}
+	if len(m.Faces) == 0 {
+		return fmt.Errorf("font manifest %s: no faces", path)
+	}
+	var missing []string
+	for i, f := range m.Faces {
+		w, err := ParseWeight(strings.Trim(string(f.Weight), `"`))
+		if err != nil {
+			return fmt.Errorf("font manifest %s: faces[%d].weight: %v", path, i, err)
+		}
+		file := f.File
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(filepath.Dir(path), file)
+		}
+		if err := r.AddFile(f.Family, w, f.Style, file); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				missing = append(missing, file)
+				continue
+			}
+			return fmt.Errorf("font manifest %s: faces[%d]: %v", path, i, err)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("font manifest %s: %d font files missing (first: %s); install the packages the manifest names", path, len(missing), missing[0])
+	}
+	return nil
+}
+
+// AddFile registers the font in file under family, weight and style.
+func (r *Registry) AddFile(family string, weight int, style, file string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sf, ok := r.files[file]
+	if !ok {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		sf, err = sfnt.Parse(data)
+		if err != nil {
+			return fmt.Errorf("%s: %v", file, err)
+		}
+		r.files[file] = sf
+	}
+	return r.add(family, weight, style, file, sf)
+}
+
+func (r *Registry) add(family string, weight int, style, file string, sf *sfnt.Font) error {
+	st, err := ParseStyle(style)
+	if err != nil {
+		return err
+	}
+	fam, err := NormalizeFamily(family)
+	if err != nil {
+		return err
+	}
+	r.faces[key(fam, weight, st)] = &Font{Family: fam, Weight: weight, Style: st, File: file, sfnt: sf, upem: float64(sf.UnitsPerEm())}
+	return nil
+}
+
+func key(family string, weight int, style string) string {
+	return strings.ToLower(family) + "|" + strconv.Itoa(weight) + "|" + style
+}
+
+// Resolve finds the face for a Fabric fontFamily, fontWeight and fontStyle.
+func (r *Registry) Resolve(family, weight, style string) (*Font, error) {
+	fam, err := NormalizeFamily(family)
+	if err != nil {
+		return nil, err
+	}
+	w, err := ParseWeight(weight)
+	if err != nil {
+		return nil, err
+	}
+	st, err := ParseStyle(style)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.RLock()
+	f := r.faces[key(fam, w, st)]
+	r.mu.RUnlock()
+	if f == nil {
+		return nil, fmt.Errorf("%w: family %q weight %d style %s", ErrNotFound, fam, w, st)
+	}
+	return f, nil
+}
+
+// Len reports how many faces are registered.
+func (r *Registry) Len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.faces)
+}
+
+// NormalizeFamily trims a fontFamily and removes one pair of quotes.
+// Fallback lists are not supported.
+func NormalizeFamily(family string) (string, error) {
+	f := strings.TrimSpace(family)
+	if len(f) >= 2 && (f[0] == '"' || f[0] == '\'') && f[len(f)-1] == f[0] {
+		f = strings.TrimSpace(f[1 : len(f)-1])
+	}
+	if f == "" {
+		return "", fmt.Errorf("empty fontFamily")
+	}
+	if strings.Contains(f, ",") {
+		return "", fmt.Errorf("fontFamily %q: fallback lists are not supported", family)
+	}
+	return f, nil
+}
+
+// ParseWeight maps a CSS font weight to 100–900 (normal 400, bold 700).
+func ParseWeight(w string) (int, error) {
+	switch strings.TrimSpace(w) {
+	case "", "normal":
+		return 400, nil
+	case "bold":
+		return 700, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(w))
+	if err != nil || n < 1 || n > 1000 {
+		return 0, fmt.Errorf("unsupported fontWeight %q", w)
+	}
+	return n, nil
+}
+
+// ParseStyle maps a CSS font style to normal or italic.
+func ParseStyle(s string) (string, error) {
+	switch strings.TrimSpace(s) {
+	case "", "normal":
+		return "normal", nil
+	case "italic":
+		return "italic", nil
+	}
+	return "", fmt.Errorf("unsupported fontStyle %q", s)
+}
+
+var (
+	goOnce sync.Once
+	goReg  *Registry
+)
+
+// GoFonts returns a registry of the Go fonts embedded in the binary,
+// registered as family "Go" (400/700, normal/italic): the last resort that
+// works with no font files installed.
+func GoFonts() *Registry {
+	goOnce.Do(func() {
+		r := NewRegistry()
+		for _, f := range []struct {
+			data   []byte
+			weight int
+			style  string
+			name   string
+		}{
+			{goregular.TTF, 400, "normal", "gofont:regular"},
+			{gobold.TTF, 700, "normal", "gofont:bold"},
+			{goitalic.TTF, 400, "italic", "gofont:italic"},
+			{gobolditalic.TTF, 700, "italic", "gofont:bolditalic"},
+		} {
+			sf, err := sfnt.Parse(f.data)
+			if err != nil {
+				panic("font: embedded Go font: " + err.Error())
+			}
+			if err := r.add("Go", f.weight, f.style, f.name, sf); err != nil {
+				panic(err)
+			}
+		}
+		goReg = r
+	})
+	return goReg
+}
+
+// Face measures and outlines glyphs of one Font. It is not safe for
+// concurrent use; make one per goroutine.
+type Face struct {
+	Font *Font
+	buf  sfnt.Buffer
+	ppem fixed.Int26_6
+}
+
+// NewFace returns a Face for f.
+func NewFace(f *Font) *Face {
+	return &Face{Font: f, ppem: fixed.Int26_6(int(f.upem) << 6)}
+}
+
+// Glyph is a glyph index in a font; 0 is .notdef.
+type Glyph = sfnt.GlyphIndex
+
+// Index returns the glyph for r, 0 if the font has none.
+func (fc *Face) Index(r rune) Glyph {
+	g, err := fc.Font.sfnt.GlyphIndex(&fc.buf, r)
+	if err != nil {
+		return 0
+	}
+	return g
+}
+
+// Has reports whether the font maps r to a glyph.
+func (fc *Face) Has(r rune) bool { return fc.Index(r) != 0 }
+
+// Advance returns the advance width of g in font units.
+func (fc *Face) Advance(g Glyph) float64 {
+	a, err := fc.Font.sfnt.GlyphAdvance(&fc.buf, g, fc.ppem, 0)
+	if err != nil {
+		return 0
+	}
+	return float64(a) / 64
+}
+
+// Kern returns the 'kern' table adjustment between two glyphs in font
+// units.
+func (fc *Face) Kern(a, b Glyph) float64 {
+	k, err := fc.Font.sfnt.Kern(&fc.buf, a, b, fc.ppem, 0)
+	if err != nil {
+		return 0
+	}
+	return float64(k) / 64
+}
+
+// Metrics returns ascent and descent (positive, font units).
+func (fc *Face) Metrics() (ascent, descent float64) {
+	m, err := fc.Font.sfnt.Metrics(&fc.buf, fc.ppem, 0)
+	if err != nil {
+		return fc.Font.upem * 0.8, fc.Font.upem * 0.2
+	}
+	return float64(m.Ascent) / 64, float64(m.Descent) / 64
+}
+
+// Segment is one outline command in font units, y down.
+type Segment struct {
+	Op   byte // 'M', 'L', 'Q', 'C'
+	Args [3][2]float64
+}
+
+// Outline appends g's outline to dst.
+func (fc *Face) Outline(dst []Segment, g Glyph) []Segment {
+	segs, err := fc.Font.sfnt.LoadGlyph(&fc.buf, g, fc.ppem, nil)
+	if err != nil {
+		return dst
+	}
+	for _, s := range segs {
+		var out Segment
+		switch s.Op {
+		case sfnt.SegmentOpMoveTo:
+			out.Op = 'M'
+		case sfnt.SegmentOpLineTo:
+			out.Op = 'L'
+		case sfnt.SegmentOpQuadTo:
+			out.Op = 'Q'
+		case sfnt.SegmentOpCubeTo:
+			out.Op = 'C'
+		}
+		for i := 0; i < 3; i++ {
+			out.Args[i] = [2]float64{float64(s.Args[i].X) / 64, float64(s.Args[i].Y) / 64}
+		}
+		dst = append(dst, out)
+	}
+	return dst
+}

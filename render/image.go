@@ -1,0 +1,218 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	_ "image/gif" // decoders for image sources
+	_ "image/jpeg"
+	_ "image/png"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "golang.org/x/image/bmp"
+	_ "golang.org/x/image/webp"
+
+	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/render/internal/filter"
+)
+
+// ImageLoader returns the encoded bytes of an image source (a Fabric
+// Image's src or a pattern's source).
+type ImageLoader interface {
+	Load(ctx context.Context, src string) ([]byte, error)
+}
+
+// ImageLoaderFunc adapts a function to ImageLoader.
+type ImageLoaderFunc func(ctx context.Context, src string) ([]byte, error)
+
+// Load implements ImageLoader.
+func (f ImageLoaderFunc) Load(ctx context.Context, src string) ([]byte, error) { return f(ctx, src) }
+
+// ErrImageSource reports an image source the loader will not read.
+var ErrImageSource = errors.New("image source not allowed")
+
+// LocalLoader reads data: URLs, and file paths or file: URLs inside Dir
+// (no path may escape it). With Dir empty only data: URLs load. Remote
+// URLs are refused.
+type LocalLoader struct {
+	Dir      string
+	MaxBytes int64 // default 50 MiB
+}
+
+// Load implements ImageLoader.
+func (l LocalLoader) Load(_ context.Context, src string) ([]byte, error) {
+	max := l.MaxBytes
+	if max <= 0 {
+		max = 50 << 20
+	}
+	if strings.HasPrefix(src, "data:") {
+		b, err := decodeDataURL(src)
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(b)) > max {
+			return nil, fmt.Errorf("image of %d bytes exceeds %d", len(b), max)
+		}
+		return b, nil
+	}
+	name := src
+	if u, err := url.Parse(src); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
+		if u.Scheme != "file" {
+			return nil, fmt.Errorf("%w: %s URLs are not fetched (%.60s)", ErrImageSource, u.Scheme, src)
+		}
+		name = u.Path
+	}
+	if l.Dir == "" {
+		return nil, fmt.Errorf("%w: no assets folder configured for %.60q", ErrImageSource, src)
+	}
+	root, err := filepath.Abs(l.Dir)
+	if err != nil {
+		return nil, err
+	}
+	clean := filepath.Join(root, filepath.FromSlash(filepath.Clean("/"+strings.TrimPrefix(name, "/"))))
+	if rel, err := filepath.Rel(root, clean); err != nil || strings.HasPrefix(rel, "..") {
+		return nil, fmt.Errorf("%w: %q escapes the assets folder", ErrImageSource, src)
+	}
+	fi, err := os.Stat(clean)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("image of %d bytes exceeds %d", fi.Size(), max)
+	}
+	return os.ReadFile(clean)
+}
+
+func decodeDataURL(s string) ([]byte, error) {
+	comma := strings.IndexByte(s, ',')
+	if comma < 0 {
+		return nil, errors.New("data URL without a comma")
+	}
+	meta, data := s[5:comma], s[comma+1:]
+	if strings.HasSuffix(meta, ";base64") {
+		data = strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+				return -1
+			}
+			return r
+		}, data)
+		b, err := base64.StdEncoding.DecodeString(data)
+		if err != nil {
+			b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(data, "="))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("data URL: bad base64: %v", err)
+		}
+		return b, nil
+	}
+	u, err := url.PathUnescape(data)
+	if err != nil {
+		return nil, fmt.Errorf("data URL: %v", err)
+	}
+	return []byte(u), nil
+}
+
+// decodeImage decodes an encoded image after checking its dimensions
+// against maxPixels, and returns it as premultiplied RGBA.
+func decodeImage(b []byte, maxPixels int) (*image.RGBA, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		if bytes.Contains(b[:min(len(b), 512)], []byte("<svg")) {
+			return nil, errors.New("SVG images are not supported")
+		}
+		return nil, fmt.Errorf("cannot decode image: %v", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
+		return nil, fmt.Errorf("%s image of %dx%d pixels exceeds the limit of %d pixels", format, cfg.Width, cfg.Height, maxPixels)
+	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("cannot decode %s image: %v", format, err)
+	}
+	return toRGBA(img), nil
+}
+
+func toRGBA(img image.Image) *image.RGBA {
+	if r, ok := img.(*image.RGBA); ok && r.Rect.Min == (image.Point{}) {
+		return r
+	}
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(out, out.Rect, img, b.Min, draw.Src)
+	return out
+}
+
+// filtered applies Fabric filters to a natural-size image the way the 2D
+// filter backend does: on unpremultiplied 8-bit pixels.
+func filtered(img *image.RGBA, filters []fabric.Filter) (*image.RGBA, error) {
+	if len(filters) == 0 {
+		return img, nil
+	}
+	n := image.NewNRGBA(img.Rect)
+	draw.Draw(n, n.Rect, img, img.Rect.Min, draw.Src)
+	if err := filter.Apply(n, filters); err != nil {
+		return nil, err
+	}
+	return toRGBA(n), nil
+}
+
+// drawImage paints a Fabric Image as Image._renderFill does: the crop
+// rectangle of the source into the box, never stretched, then the stroke.
+func (r *renderer) drawImage(dst *image.RGBA, im *fabric.Image, m fabric.Matrix, w, h float64, opt drawOpts) {
+	b := im.Props()
+	img := r.plan.images[imageKey(im.Src, im.Filters)]
+	fill := func() {
+		if img == nil {
+			return
+		}
+		elW, elH := float64(img.Rect.Dx()), float64(img.Rect.Dy())
+		cropX, cropY := math.Max(im.CropX, 0), math.Max(im.CropY, 0)
+		sW, sH := math.Min(w, elW-cropX), math.Min(h, elH-cropY)
+		dW, dH := math.Min(w, elW-cropX), math.Min(h, elH-cropY)
+		if sW <= 0 || sH <= 0 || dW <= 0 || dH <= 0 {
+			return
+		}
+		box := &path{}
+		x, y := -w/2, -h/2
+		box.moveTo(x, y)
+		box.lineTo(x+dW, y)
+		box.lineTo(x+dW, y+dH)
+		box.lineTo(x, y+dH)
+		box.close()
+		if opt.forClipping {
+			r.fillPath(dst, box, m, false, solidShader{rgba{0, 0, 0, 1}}, 1, opSourceOver)
+			return
+		}
+		// source pixel = local + (w/2 + cropX, h/2 + cropY)
+		inv, ok := m.Mul(fabric.Translate(x-cropX, y-cropY)).Invert()
+		if !ok {
+			return
+		}
+		src := image.Rect(int(math.Floor(cropX)), int(math.Floor(cropY)),
+			int(math.Ceil(cropX+sW)), int(math.Ceil(cropY+sH))).Intersect(img.Rect)
+		sh := &imageShader{img: img, inv: inv, src: src, smooth: im.ImageSmoothing, clampSrc: true}
+		r.fillPath(dst, box, m, false, sh, 1, opSourceOver)
+	}
+	strokeFn := func() {
+		if opt.forClipping || b.Stroke.IsNone() || b.StrokeWidth == 0 {
+			return
+		}
+		sm := r.strokeMatrix(b, m)
+		r.strokePath(dst, rectPath(w, h), m, sm, b, r.shaderFor(b.Stroke, sm, w, h), 1, opSourceOver)
+	}
+	if b.PaintFirst == "stroke" {
+		strokeFn()
+		fill()
+	} else {
+		fill()
+		strokeFn()
+	}
+}

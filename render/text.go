@@ -1,0 +1,429 @@
+package render
+
+import (
+	"fmt"
+	"image"
+
+	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/render/font"
+)
+
+// Decoration offsets (fabric-model.md §4.5): y = baseline + k·size + deltaY
+// − a·thickness. Fabric 6.7 introduced the aligner a; the positions are
+// the same at the default thickness.
+var decorations = []struct {
+	name string
+	k, a float64
+}{{"underline", 0.1, 0}, {"overline", -0.81333, 1}, {"linethrough", -0.28167, 0.5}}
+
+// faceCache holds one font.Face per Font and their glyph outlines, for
+// one goroutine.
+type faceCache struct {
+	faces    map[*font.Font]*font.Face
+	outlines map[glyphKey][]font.Segment
+}
+
+type glyphKey struct {
+	f *font.Font
+	g font.Glyph
+}
+
+func newFaceCache() *faceCache {
+	return &faceCache{faces: map[*font.Font]*font.Face{}, outlines: map[glyphKey][]font.Segment{}}
+}
+
+func (c *faceCache) get(f *font.Font) *font.Face {
+	fc := c.faces[f]
+	if fc == nil {
+		fc = font.NewFace(f)
+		c.faces[f] = fc
+	}
+	return fc
+}
+
+func (c *faceCache) outline(f *font.Font, g font.Glyph) []font.Segment {
+	k := glyphKey{f, g}
+	if o, ok := c.outlines[k]; ok {
+		return o
+	}
+	o := c.get(f).Outline(nil, g)
+	c.outlines[k] = o
+	return o
+}
+
+// resolveStyle merges a character's overrides onto the object's values
+// and finds its font.
+func (p *Plan) resolveStyle(t *fabric.Text, o *fabric.CharStyle) (*charStyle, error) {
+	s := &charStyle{
+		fontSize: t.FontSize, fontWeight: t.FontWeight, fontFamily: t.FontFamily, fontStyle: t.FontStyle,
+		underline: t.Underline, overline: t.Overline, linethrough: t.Linethrough,
+		fill: t.Fill, stroke: t.Stroke, strokeWidth: t.StrokeWidth,
+		textBackgroundColor: t.TextBackgroundColor, textDecorationThickness: t.TextDecorationThickness,
+		textDecorationColor: t.TextDecorationColor,
+	}
+	if o != nil {
+		if o.FontSize != nil {
+			s.fontSize = *o.FontSize
+		}
+		if o.FontWeight != nil {
+			s.fontWeight = *o.FontWeight
+		}
+		if o.FontFamily != nil {
+			s.fontFamily = *o.FontFamily
+		}
+		if o.FontStyle != nil {
+			s.fontStyle = *o.FontStyle
+		}
+		if o.Underline != nil {
+			s.underline = *o.Underline
+		}
+		if o.Overline != nil {
+			s.overline = *o.Overline
+		}
+		if o.Linethrough != nil {
+			s.linethrough = *o.Linethrough
+		}
+		if o.Fill != nil {
+			s.fill = *o.Fill
+		}
+		if o.Stroke != nil {
+			s.stroke = *o.Stroke
+		}
+		if o.StrokeWidth != nil {
+			s.strokeWidth = *o.StrokeWidth
+		}
+		if o.DeltaY != nil {
+			s.deltaY = *o.DeltaY
+		}
+		if o.TextBackgroundColor != nil {
+			s.textBackgroundColor = *o.TextBackgroundColor
+		}
+		if o.TextDecorationThickness != nil {
+			s.textDecorationThickness = *o.TextDecorationThickness
+		}
+		if o.TextDecorationColor != nil {
+			s.textDecorationColor = *o.TextDecorationColor
+		}
+	}
+	f, err := p.font(s.fontFamily, s.fontWeight, s.fontStyle)
+	if err != nil {
+		return nil, &fabric.Error{Path: t.JSONPath, Err: err}
+	}
+	s.font = f
+	return s, nil
+}
+
+// font resolves a face in the plan's registry, falling back to the
+// embedded Go fonts only when the caller allowed it (and saying so).
+func (p *Plan) font(family, weight, style string) (*font.Font, error) {
+	key := family + "|" + weight + "|" + style
+	if f, ok := p.fontCache[key]; ok {
+		return f, nil
+	}
+	var f *font.Font
+	var err error
+	if p.opts.Fonts != nil {
+		f, err = p.opts.Fonts.Resolve(family, weight, style)
+	} else {
+		err = fmt.Errorf("%w: family %q (no font registry configured)", font.ErrNotFound, family)
+	}
+	if err != nil {
+		if !p.opts.FontFallback {
+			return nil, err
+		}
+		w, style2 := "normal", "normal"
+		if fw, e := font.ParseWeight(weight); e == nil && fw >= 600 {
+			w = "bold"
+		}
+		if style == "italic" || style == "oblique" {
+			style2 = "italic"
+		}
+		f, err = font.GoFonts().Resolve("Go", w, style2)
+		if err != nil {
+			return nil, err
+		}
+		p.warnf("font %q %s %s not registered: drawn with the embedded Go font", family, weight, style)
+	}
+	p.fontCache[key] = f
+	return f, nil
+}
+
+// layout returns the cached layout of t (computed at Compile).
+func (p *Plan) layout(t *fabric.Text) *textLayout {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l, ok := p.layouts[t]; ok {
+		return l
+	}
+	l := p.layoutText(t, p.faces)
+	p.layouts[t] = l
+	return l
+}
+
+// drawText paints a text object as Text._render does: line backgrounds,
+// underline, fill and stroke (in paintFirst order), overline, line-through.
+func (r *renderer) drawText(dst *image.RGBA, t *fabric.Text, m fabric.Matrix, opt drawOpts) {
+	l := r.plan.layout(t)
+	if l.err != nil || len(l.lines) == 0 {
+		return
+	}
+	w, h := l.width, l.height
+	left, top := -w/2, -h/2
+	if !opt.forClipping {
+		r.textBackgrounds(dst, t, l, m, left, top)
+		r.textDecoration(dst, t, l, m, "underline")
+	}
+	fill := func() { r.textGlyphs(dst, t, l, m, false, opt) }
+	strokeFn := func() {
+		if !opt.forClipping {
+			r.textGlyphs(dst, t, l, m, true, opt)
+		}
+	}
+	if t.PaintFirst == "stroke" {
+		strokeFn()
+		fill()
+	} else {
+		fill()
+		strokeFn()
+	}
+	if !opt.forClipping {
+		r.textDecoration(dst, t, l, m, "overline")
+		r.textDecoration(dst, t, l, m, "linethrough")
+	}
+}
+
+// lineTop is the top of line i relative to the text box top.
+func lineTops(t *fabric.Text, l *textLayout) []float64 {
+	tops := make([]float64, len(l.lines))
+	y := 0.0
+	for i := range l.lines {
+		tops[i] = y
+		y += l.lines[i].lineHeight(t) * t.LineHeight
+	}
+	return tops
+}
+
+// charX is the x of a character's box start, mirrored for rtl.
+func charX(t *fabric.Text, l *textLayout, line int, start, width float64) float64 {
+	x := -l.width/2 + l.lineLeftOffset(t, line) + start
+	if t.Direction == "rtl" {
+		// Fabric mirrors boxes: drawStart = width - drawStart - boxWidth
+		x = l.width - x - width
+	}
+	return x
+}
+
+func (r *renderer) textBackgrounds(dst *image.RGBA, t *fabric.Text, l *textLayout, m fabric.Matrix, left, top float64) {
+	tops := lineTops(t, l)
+	for i := range l.lines {
+		ln := &l.lines[i]
+		hl := ln.lineHeight(t)
+		var cur fabric.Paint
+		boxStart, boxWidth := 0.0, 0.0
+		flush := func() {
+			if cur.IsNone() || boxWidth == 0 {
+				return
+			}
+			x := charX(t, l, i, boxStart, boxWidth)
+			rp := &path{}
+			y := top + tops[i]
+			rp.moveTo(x, y)
+			rp.lineTo(x+boxWidth, y)
+			rp.lineTo(x+boxWidth, y+hl)
+			rp.lineTo(x, y+hl)
+			rp.close()
+			r.fillPath(dst, rp, m, false, r.shaderFor(cur, m, l.width, l.height), 1, opSourceOver)
+		}
+		for j := range ln.chars {
+			c := &ln.chars[j]
+			bg := c.style.textBackgroundColor
+			if j == 0 {
+				cur = bg
+				boxStart, boxWidth = c.left, c.kernedWidth
+				continue
+			}
+			if !samePaint(bg, cur) {
+				flush()
+				cur = bg
+				boxStart, boxWidth = c.left, c.width
+			} else {
+				boxWidth += c.kernedWidth
+			}
+		}
+		flush()
+	}
+}
+
+func samePaint(a, b fabric.Paint) bool {
+	if a.Kind != b.Kind {
+		return false
+	}
+	switch a.Kind {
+	case fabric.PaintColor:
+		return a.Raw == b.Raw
+	case fabric.PaintGradient:
+		return a.Gradient == b.Gradient
+	case fabric.PaintPattern:
+		return a.Pattern == b.Pattern
+	}
+	return true
+}
+
+// textGlyphs fills (or strokes) every glyph, grouping runs of the same
+// style into one path.
+func (r *renderer) textGlyphs(dst *image.RGBA, t *fabric.Text, l *textLayout, m fabric.Matrix, strokePass bool, opt drawOpts) {
+	tops := lineTops(t, l)
+	faces := r.faces
+	for i := range l.lines {
+		ln := &l.lines[i]
+		hl := ln.lineHeight(t)
+		baseline := -l.height/2 + tops[i] + hl*(1-fontSizeFraction)
+		lineX := -l.width/2 + l.lineLeftOffset(t, i)
+		j := 0
+		for j < len(ln.chars) {
+			st := ln.chars[j].style
+			k := j
+			p := &path{}
+			for k < len(ln.chars) && ln.chars[k].style == st {
+				c := &ln.chars[k]
+				x := lineX + c.left
+				if t.Direction == "rtl" {
+					x = l.width/2 - (c.left + c.width) + l.lineLeftOffset(t, i)
+				}
+				r.appendGrapheme(p, faces, st, c.text, x, baseline+st.deltaY)
+				k++
+			}
+			j = k
+			if p.empty() || st.fontSize <= 0 {
+				continue
+			}
+			if opt.forClipping {
+				if !strokePass {
+					r.fillPath(dst, p, m, false, solidShader{rgba{0, 0, 0, 1}}, 1, opSourceOver)
+				}
+				continue
+			}
+			if !strokePass {
+				if st.fill.IsNone() {
+					continue
+				}
+				r.fillPath(dst, p, m, false, r.shaderFor(st.fill, m, l.width, l.height), 1, opSourceOver)
+				continue
+			}
+			if st.stroke.IsNone() || st.strokeWidth == 0 {
+				continue
+			}
+			b := t.Base // object cap/join/miter/dash, per-character width
+			b.StrokeWidth = st.strokeWidth
+			b.StrokeUniform = false // ignored for text drawing
+			r.strokePath(dst, p, m, m, &b, r.shaderFor(st.stroke, m, l.width, l.height), 1, opSourceOver)
+		}
+	}
+}
+
+// appendGrapheme adds the outlines of a grapheme's glyphs at pen position
+// (x, y) to p.
+func (r *renderer) appendGrapheme(p *path, faces *faceCache, st *charStyle, text string, x, y float64) {
+	fc := faces.get(st.font)
+	k := st.fontSize / st.font.UnitsPerEm()
+	pen := x
+	var prev font.Glyph
+	first := true
+	for _, ru := range text {
+		if ru == '\t' || ru == '\r' || ru == '\n' {
+			continue
+		}
+		g := fc.Index(ru)
+		if !first {
+			pen += fc.Kern(prev, g) * k
+		}
+		for _, s := range faces.outline(st.font, g) {
+			a := s.Args
+			switch s.Op {
+			case 'M':
+				p.moveTo(pen+a[0][0]*k, y+a[0][1]*k)
+			case 'L':
+				p.lineTo(pen+a[0][0]*k, y+a[0][1]*k)
+			case 'Q':
+				p.quadTo(pen+a[0][0]*k, y+a[0][1]*k, pen+a[1][0]*k, y+a[1][1]*k)
+			case 'C':
+				p.cubicTo(pen+a[0][0]*k, y+a[0][1]*k, pen+a[1][0]*k, y+a[1][1]*k, pen+a[2][0]*k, y+a[2][1]*k)
+			}
+		}
+		pen += fc.Advance(g) * k
+		prev, first = g, false
+	}
+}
+
+// textDecoration draws underline, overline or line-through rectangles as
+// Text._renderTextDecoration does.
+func (r *renderer) textDecoration(dst *image.RGBA, t *fabric.Text, l *textLayout, m fabric.Matrix, kind string) {
+	var k, a float64
+	for _, d := range decorations {
+		if d.name == kind {
+			k, a = d.k, d.a
+		}
+	}
+	has := func(s *charStyle) bool {
+		switch kind {
+		case "underline":
+			return s.underline
+		case "overline":
+			return s.overline
+		}
+		return s.linethrough
+	}
+	any := false
+	for _, ln := range l.lines {
+		for _, c := range ln.chars {
+			if has(c.style) {
+				any = true
+			}
+		}
+	}
+	if !any {
+		return
+	}
+	cs := t.FontSize * t.CharSpacing / 1000
+	tops := lineTops(t, l)
+	for i := range l.lines {
+		ln := &l.lines[i]
+		if len(ln.chars) == 0 {
+			continue
+		}
+		hl := ln.lineHeight(t)
+		top := -l.height/2 + tops[i] + hl*(1-fontSizeFraction)
+		first := ln.chars[0].style
+		lastDec, lastFill, lastThick := has(first), first.fill, first.textDecorationThickness
+		size, dy := first.fontSize, first.deltaY
+		boxStart, boxWidth := 0.0, 0.0
+		draw := func(width float64) {
+			thick := t.FontSize * lastThick / 1000
+			if !lastDec || lastFill.IsNone() || thick == 0 || width <= 0 {
+				return
+			}
+			x := charX(t, l, i, boxStart, width)
+			y := top + k*size + dy - a*thick
+			rp := &path{}
+			rp.moveTo(x, y)
+			rp.lineTo(x+width, y)
+			rp.lineTo(x+width, y+thick)
+			rp.lineTo(x, y+thick)
+			rp.close()
+			r.fillPath(dst, rp, m, false, r.shaderFor(lastFill, m, l.width, l.height), 1, opSourceOver)
+		}
+		for j := range ln.chars {
+			c := &ln.chars[j]
+			s := c.style
+			dec, fill, thick := has(s), s.fill, s.textDecorationThickness
+			if (dec != lastDec || !samePaint(fill, lastFill) || s.fontSize != size || thick != lastThick || s.deltaY != dy) && boxWidth > 0 {
+				draw(boxWidth)
+				boxStart, boxWidth = c.left, c.width
+				lastDec, lastFill, lastThick, size, dy = dec, fill, thick, s.fontSize, s.deltaY
+			} else {
+				boxWidth += c.kernedWidth
+			}
+		}
+		draw(boxWidth - cs)
+	}
+}
