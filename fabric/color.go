@@ -82,8 +82,8 @@ func rgbNRGBA(v uint32, a uint8) color.NRGBA {
 //
 //   - leading and trailing HTML whitespace (space, tab, LF, FF, CR);
 //   - the 148 CSS named colours, ASCII case-insensitive; "transparent" is
-//     (0,0,0,0); "currentcolor" is opaque black (a canvas without a
-//     computed colour);
+//     (0,0,0,0); "currentcolor" is taken as opaque black (it is the canvas
+//     element's CSS color, black unless the page styles it);
 //   - #rgb, #rgba, #rrggbb, #rrggbbaa (the '#' is required);
 //   - rgb()/rgba(), hsl()/hsla() and hwb(), function names case-insensitive,
 //     legacy comma syntax (rgb and hsl only, no "none", rgb channels all
@@ -98,19 +98,23 @@ func rgbNRGBA(v uint32, a uint8) color.NRGBA {
 // ("from"), calc() and other math functions, CSS escapes, and system
 // colours such as "Canvas" or "ButtonText".
 //
-// Quantisation follows Chromium. The fast path that handles plain
-// "rgb(…)"/"rgba(…)"/"hsl(…)" strings reads at most 7 decimals of each
-// number (the rest are ignored, not rounded), clamps, and rounds rgb
-// channels half away from zero (lround); its alpha is lround(min(a,1)*255)
-// after a table for "0.X" / ".X" (0.1 → 26, 0.5 → 128, …), with any
-// alpha of 2 or more (and of 1.5 etc.) giving 255 and a negative one 0.
-// The general CSS parser keeps rgb channels as floats clamped to [0,255]
-// and rounds alpha to round(a*255)/255. hsl() and hwb() are converted to
-// sRGB in float32 with gfx::HSLToSRGB / HWBToSRGB, and every float channel
-// and float alpha is quantised as Skia's SkColor4f::toSkColor does:
-// trunc(clamp(v*255 + 0.5, 0, 255)) in float32, i.e. round half up.
-// In every case alpha ends up as round(a*255) for a in [0,1] except where
-// the 7-decimal truncation or float32 arithmetic moves a value across .5.
+// Quantisation follows Chromium. Its fast path, which handles plain
+// "rgb(", "rgba(", "hsl(" and "hsla(" strings (lower-case name, decimal
+// numbers without exponent or '+', alpha as a bare number directly before
+// the ')'), reads at most 7 decimals of each number (later digits are
+// dropped, not rounded), clamps, and rounds rgb channels half away from
+// zero (lround). Its alpha is 0 or 255 for "0" or "1", a table for "0.X"
+// and ".X" (0.1 → 26, 0.3 → 77, 0.5 → 128, …), 255 for any value above 1,
+// 0 for a negative one, and lround(a*255) otherwise. Everything else goes
+// through the general CSS parser, which keeps rgb channels as floats
+// clamped to [0,255] and rounds rgb() alpha to round(a*255)/255. hsl() and
+// hwb() are converted to sRGB in float32 as gfx::HSLToSRGB / HWBToSRGB do,
+// and every float channel and float alpha is quantised as Skia's
+// SkColor4f::toSkColor: trunc(clamp(v*255 + 0.5, 0, 255)) in float32, that
+// is round half up. So alpha is round(a*255) (half away from zero) for a in
+// [0,1], except where the 7-decimal truncation or float32 arithmetic moves
+// the product across .5; the GPU rasteriser may round float colours once
+// more on its own.
 func ParseCSSColor(s string) (c color.NRGBA, ok bool) {
 	s = strings.TrimFunc(s, func(r rune) bool { return r < 0x80 && isHTMLSpace(byte(r)) })
 	if s == "" {
@@ -342,15 +346,15 @@ func fpFloatWithMax(s string, max float64) (rest string, v float64, neg, ok bool
 		neg = true
 		i++
 	}
-	if i >= len(s) || !isDigit(s[i]) {
+	if i >= len(s) || !isASCIIDigit(s[i]) {
 		return s, 0, false, false
 	}
-	for i < len(s) && isDigit(s[i]) {
+	for i < len(s) && isASCIIDigit(s[i]) {
 		nv := float64(v*10) + float64(s[i]-'0')
 		i++
 		if nv >= max {
 			v = max
-			for i < len(s) && isDigit(s[i]) {
+			for i < len(s) && isASCIIDigit(s[i]) {
 				i++
 			}
 			break
@@ -481,7 +485,7 @@ func fpAlpha(s string, term byte) (int, bool) {
 	}
 	s = s[i:]
 	n := len(s)
-	if n < 2 || s[n-1] != term || !isDigit(s[n-2]) {
+	if n < 2 || s[n-1] != term || !isASCIIDigit(s[n-2]) {
 		return 0, false
 	}
 	if s[0] != '0' && s[0] != '1' && s[0] != '.' {
@@ -501,8 +505,8 @@ func fpAlpha(s string, term byte) (int, bool) {
 		return 0, true
 	}
 	body := s[:n-1]
-	if (len(body) == 3 && body[0] == '0' && body[1] == '.' && isDigit(body[2])) ||
-		(len(body) == 2 && body[0] == '.' && isDigit(body[1])) {
+	if (len(body) == 3 && body[0] == '0' && body[1] == '.' && isASCIIDigit(body[2])) ||
+		(len(body) == 2 && body[0] == '.' && isASCIIDigit(body[1])) {
 		if neg {
 			return 0, true
 		}
@@ -709,7 +713,7 @@ func isNameStart(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
 }
 
-func isNameChar(c byte) bool { return isNameStart(c) || isDigit(c) || c == '-' }
+func isNameChar(c byte) bool { return isNameStart(c) || isASCIIDigit(c) || c == '-' }
 
 // startsIdent is the CSS "would start an identifier" check (escapes are
 // not supported).
@@ -728,10 +732,10 @@ func (l *cssLexer) startsNumber(i int) bool {
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++
 	}
-	if i < len(s) && isDigit(s[i]) {
+	if i < len(s) && isASCIIDigit(s[i]) {
 		return true
 	}
-	return i+1 < len(s) && s[i] == '.' && isDigit(s[i+1])
+	return i+1 < len(s) && s[i] == '.' && isASCIIDigit(s[i+1])
 }
 
 func (l *cssLexer) name() string {
@@ -771,12 +775,12 @@ func (l *cssLexer) next() cssTok {
 		if c == '+' || c == '-' {
 			l.i++
 		}
-		for l.i < len(s) && isDigit(s[l.i]) {
+		for l.i < len(s) && isASCIIDigit(s[l.i]) {
 			l.i++
 		}
-		if l.i+1 < len(s) && s[l.i] == '.' && isDigit(s[l.i+1]) {
+		if l.i+1 < len(s) && s[l.i] == '.' && isASCIIDigit(s[l.i+1]) {
 			l.i++
-			for l.i < len(s) && isDigit(s[l.i]) {
+			for l.i < len(s) && isASCIIDigit(s[l.i]) {
 				l.i++
 			}
 		}
@@ -785,8 +789,8 @@ func (l *cssLexer) next() cssTok {
 			if j < len(s) && (s[j] == '+' || s[j] == '-') {
 				j++
 			}
-			if j < len(s) && isDigit(s[j]) {
-				for j < len(s) && isDigit(s[j]) {
+			if j < len(s) && isASCIIDigit(s[j]) {
+				for j < len(s) && isASCIIDigit(s[j]) {
 					j++
 				}
 				l.i = j
@@ -1189,6 +1193,9 @@ func ParseFabricSource(s string) FabricColor {
 	if src, ok := fabricSourceFromHex(c, false); ok {
 		return src
 	}
+	if !strings.HasPrefix(c, "rgb") && !strings.HasPrefix(c, "hsl") {
+		return FabricColor{A: 1, Unrecognised: true} // both regexes are anchored
+	}
 	n := normalizeWs(c)
 	if m := reFabricRGB.FindStringSubmatchIndex(n); m != nil {
 		var ch [3]float64
@@ -1485,14 +1492,14 @@ func jsNumberString(f float64) string {
 	if n-1 < 0 {
 		es = "-"
 	}
-	ev := strconv.Itoa(abs(n - 1))
+	ev := strconv.Itoa(absInt(n - 1))
 	if k == 1 {
 		return sign + digits + "e" + es + ev
 	}
 	return sign + digits[:1] + "." + digits[1:] + "e" + es + ev
 }
 
-func abs(v int) int {
+func absInt(v int) int {
 	if v < 0 {
 		return -v
 	}
@@ -1514,14 +1521,14 @@ func jsParseFloat(s string) float64 {
 		return math.Inf(1)
 	}
 	start := i
-	for i < len(s) && isDigit(s[i]) {
+	for i < len(s) && isASCIIDigit(s[i]) {
 		i++
 	}
 	intDigits := i - start
 	fracDigits := 0
 	if i < len(s) && s[i] == '.' {
 		j := i + 1
-		for j < len(s) && isDigit(s[j]) {
+		for j < len(s) && isASCIIDigit(s[j]) {
 			j++
 		}
 		fracDigits = j - i - 1
@@ -1537,8 +1544,8 @@ func jsParseFloat(s string) float64 {
 		if j < len(s) && (s[j] == '+' || s[j] == '-') {
 			j++
 		}
-		if j < len(s) && isDigit(s[j]) {
-			for j < len(s) && isDigit(s[j]) {
+		if j < len(s) && isASCIIDigit(s[j]) {
+			for j < len(s) && isASCIIDigit(s[j]) {
 				j++
 			}
 			i = j
@@ -1563,7 +1570,7 @@ func jsParseIntString(s string) float64 {
 		i++
 	}
 	start := i
-	for i < len(s) && isDigit(s[i]) {
+	for i < len(s) && isASCIIDigit(s[i]) {
 		i++
 	}
 	if i == start {

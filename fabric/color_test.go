@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func rgba(r, g, b, a uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: a} }
+func nrgba(r, g, b, a uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: a} }
 
 func TestParseCSSColor(t *testing.T) {
 	tests := []struct {
@@ -16,16 +16,16 @@ func TestParseCSSColor(t *testing.T) {
 		ok   bool
 	}{
 		// Names, keywords and whitespace.
-		{"red", rgba(255, 0, 0, 255), true},
-		{"RED", rgba(255, 0, 0, 255), true},
-		{" \t\n\f\rRed\r\n ", rgba(255, 0, 0, 255), true},
-		{"rebeccapurple", rgba(102, 51, 153, 255), true},
-		{"gray", rgba(128, 128, 128, 255), true},
-		{"grey", rgba(128, 128, 128, 255), true},
-		{"LightGoldenRodYellow", rgba(250, 250, 210, 255), true},
-		{"transparent", rgba(0, 0, 0, 0), true},
-		{"TRANSPARENT", rgba(0, 0, 0, 0), true},
-		{"currentColor", rgba(0, 0, 0, 255), true},
+		{"red", nrgba(255, 0, 0, 255), true},
+		{"RED", nrgba(255, 0, 0, 255), true},
+		{" \t\n\f\rRed\r\n ", nrgba(255, 0, 0, 255), true},
+		{"rebeccapurple", nrgba(102, 51, 153, 255), true},
+		{"gray", nrgba(128, 128, 128, 255), true},
+		{"grey", nrgba(128, 128, 128, 255), true},
+		{"LightGoldenRodYellow", nrgba(250, 250, 210, 255), true},
+		{"transparent", nrgba(0, 0, 0, 0), true},
+		{"TRANSPARENT", nrgba(0, 0, 0, 0), true},
+		{"currentColor", nrgba(0, 0, 0, 255), true},
 		{"", color.NRGBA{}, false},
 		{"   ", color.NRGBA{}, false},
 		{"reds", color.NRGBA{}, false},
@@ -36,11 +36,11 @@ func TestParseCSSColor(t *testing.T) {
 		{"red /**/", color.NRGBA{}, false},   // names only as the whole string
 		{"blac\u212a", color.NRGBA{}, false}, // Kelvin sign: Blink's name lookup is ASCII-only
 		// Hex.
-		{"#f00", rgba(255, 0, 0, 255), true},
-		{"#F008", rgba(255, 0, 0, 0x88), true},
-		{"#ff000080", rgba(255, 0, 0, 128), true},
-		{"#12Ab9F", rgba(0x12, 0xab, 0x9f, 255), true},
-		{"#fff/**/", rgba(255, 255, 255, 255), true},
+		{"#f00", nrgba(255, 0, 0, 255), true},
+		{"#F008", nrgba(255, 0, 0, 0x88), true},
+		{"#ff000080", nrgba(255, 0, 0, 128), true},
+		{"#12Ab9F", nrgba(0x12, 0xab, 0x9f, 255), true},
+		{"#fff/**/", nrgba(255, 255, 255, 255), true},
 		{"f00", color.NRGBA{}, false}, // the # is required
 		{"#ff", color.NRGBA{}, false},
 		{"#12345", color.NRGBA{}, false},
@@ -48,52 +48,52 @@ func TestParseCSSColor(t *testing.T) {
 		{"#ggg", color.NRGBA{}, false},
 		{"# fff", color.NRGBA{}, false},
 		// rgb() fast path: lround, clamping, percentages.
-		{"rgb(255,0,0)", rgba(255, 0, 0, 255), true},
-		{"rgb( 1 , 2 , 3 )", rgba(1, 2, 3, 255), true},
-		{"rgb(12.5,0,0)", rgba(13, 0, 0, 255), true},
-		{"rgb(12.4999,0,0)", rgba(12, 0, 0, 255), true},
-		{"rgb(50%,0%,100%)", rgba(128, 0, 255, 255), true}, // 127.5 rounds half away from zero
-		{"rgb(300,-5,0)", rgba(255, 0, 0, 255), true},
-		{"rgb(255.5,0,0)", rgba(255, 0, 0, 255), true},
-		{"rgb(150%,0%,0%)", rgba(255, 0, 0, 255), true},
-		{"rgb(1 2 3)", rgba(1, 2, 3, 255), true},
-		{"rgb(1 2 3/0.5)", rgba(1, 2, 3, 128), true},
-		{"rgba(1 2 3)", rgba(1, 2, 3, 255), true},
-		{"rgb(0,0,0,0.5)", rgba(0, 0, 0, 128), true},
+		{"rgb(255,0,0)", nrgba(255, 0, 0, 255), true},
+		{"rgb( 1 , 2 , 3 )", nrgba(1, 2, 3, 255), true},
+		{"rgb(12.5,0,0)", nrgba(13, 0, 0, 255), true},
+		{"rgb(12.4999,0,0)", nrgba(12, 0, 0, 255), true},
+		{"rgb(50%,0%,100%)", nrgba(128, 0, 255, 255), true}, // 127.5 rounds half away from zero
+		{"rgb(300,-5,0)", nrgba(255, 0, 0, 255), true},
+		{"rgb(255.5,0,0)", nrgba(255, 0, 0, 255), true},
+		{"rgb(150%,0%,0%)", nrgba(255, 0, 0, 255), true},
+		{"rgb(1 2 3)", nrgba(1, 2, 3, 255), true},
+		{"rgb(1 2 3/0.5)", nrgba(1, 2, 3, 128), true},
+		{"rgba(1 2 3)", nrgba(1, 2, 3, 255), true},
+		{"rgb(0,0,0,0.5)", nrgba(0, 0, 0, 128), true},
 		// Alpha: the 0.X table, lround(a*255), clamping.
-		{"rgba(0,0,0,0.1)", rgba(0, 0, 0, 26), true},
-		{"rgba(0,0,0,.3)", rgba(0, 0, 0, 77), true},
-		{"rgba(0,0,0,0.5)", rgba(0, 0, 0, 128), true},
-		{"rgba(0,0,0,0.25)", rgba(0, 0, 0, 64), true},  // 63.75
-		{"rgba(0,0,0,0.002)", rgba(0, 0, 0, 1), true},  // 0.51
-		{"rgba(0,0,0,0.0019)", rgba(0, 0, 0, 0), true}, // 0.4845
-		{"rgba(0,0,0,1)", rgba(0, 0, 0, 255), true},
-		{"rgba(0,0,0,0)", rgba(0, 0, 0, 0), true},
-		{"rgba(0,0,0,1.5)", rgba(0, 0, 0, 255), true},
-		{"rgba(0,0,0,2)", rgba(0, 0, 0, 255), true},
-		{"rgba(0,0,0,-1)", rgba(0, 0, 0, 0), true},
-		{"rgba(0,0,0,-0.5)", rgba(0, 0, 0, 0), true},
+		{"rgba(0,0,0,0.1)", nrgba(0, 0, 0, 26), true},
+		{"rgba(0,0,0,.3)", nrgba(0, 0, 0, 77), true},
+		{"rgba(0,0,0,0.5)", nrgba(0, 0, 0, 128), true},
+		{"rgba(0,0,0,0.25)", nrgba(0, 0, 0, 64), true},  // 63.75
+		{"rgba(0,0,0,0.002)", nrgba(0, 0, 0, 1), true},  // 0.51
+		{"rgba(0,0,0,0.0019)", nrgba(0, 0, 0, 0), true}, // 0.4845
+		{"rgba(0,0,0,1)", nrgba(0, 0, 0, 255), true},
+		{"rgba(0,0,0,0)", nrgba(0, 0, 0, 0), true},
+		{"rgba(0,0,0,1.5)", nrgba(0, 0, 0, 255), true},
+		{"rgba(0,0,0,2)", nrgba(0, 0, 0, 255), true},
+		{"rgba(0,0,0,-1)", nrgba(0, 0, 0, 0), true},
+		{"rgba(0,0,0,-0.5)", nrgba(0, 0, 0, 0), true},
 		// Only 7 decimals are read: exact rounding would give 1 (0.50000145).
-		{"rgba(0,0,0,0.00196079)", rgba(0, 0, 0, 0), true},
-		{"rgba(0,0,0,0.5019607843137255)", rgba(0, 0, 0, 128), true},
+		{"rgba(0,0,0,0.00196079)", nrgba(0, 0, 0, 0), true},
+		{"rgba(0,0,0,0.5019607843137255)", nrgba(0, 0, 0, 128), true},
 		// General parser: exponents, signs, leading dots, percent alpha.
-		{"rgb(1e2, 0, 0)", rgba(100, 0, 0, 255), true},
-		{"rgb(+5, 0, 0)", rgba(5, 0, 0, 255), true},
-		{"rgb(1e999, 0, 0)", rgba(255, 0, 0, 255), true},
-		{"RGB(1,2,3)", rgba(1, 2, 3, 255), true},
-		{"Rgba(1,2,3,.5)", rgba(1, 2, 3, 128), true},
-		{"rgba(0,0,0,50%)", rgba(0, 0, 0, 128), true},
-		{"rgba(0,0,0,0.5 )", rgba(0, 0, 0, 128), true},
-		{"rgba(0, 0, 0, 1e-7)", rgba(0, 0, 0, 0), true},
-		{"rgba(0,0,0,.5e1)", rgba(0, 0, 0, 255), true},
-		{"rgb(10% 20 30)", rgba(26, 20, 30, 255), true}, // modern syntax may mix
-		{"rgb(none 0 0)", rgba(0, 0, 0, 255), true},
-		{"rgb(0 0 0 / none)", rgba(0, 0, 0, 0), true},
-		{"rgb(0 0 0 / 25%)", rgba(0, 0, 0, 64), true},
-		{"rgb(1,/**/2,3)", rgba(1, 2, 3, 255), true},
-		{"rgb(1+2+3)", rgba(1, 2, 3, 255), true},
-		{"rgb(1 2, 3)", rgba(1, 2, 3, 255), true}, // Blink turns legacy on at the second comma
-		{"rgb(1,2,3", rgba(1, 2, 3, 255), true},   // CSS closes the function at EOF
+		{"rgb(1e2, 0, 0)", nrgba(100, 0, 0, 255), true},
+		{"rgb(+5, 0, 0)", nrgba(5, 0, 0, 255), true},
+		{"rgb(1e999, 0, 0)", nrgba(255, 0, 0, 255), true},
+		{"RGB(1,2,3)", nrgba(1, 2, 3, 255), true},
+		{"Rgba(1,2,3,.5)", nrgba(1, 2, 3, 128), true},
+		{"rgba(0,0,0,50%)", nrgba(0, 0, 0, 128), true},
+		{"rgba(0,0,0,0.5 )", nrgba(0, 0, 0, 128), true},
+		{"rgba(0, 0, 0, 1e-7)", nrgba(0, 0, 0, 0), true},
+		{"rgba(0,0,0,.5e1)", nrgba(0, 0, 0, 255), true},
+		{"rgb(10% 20 30)", nrgba(26, 20, 30, 255), true}, // modern syntax may mix
+		{"rgb(none 0 0)", nrgba(0, 0, 0, 255), true},
+		{"rgb(0 0 0 / none)", nrgba(0, 0, 0, 0), true},
+		{"rgb(0 0 0 / 25%)", nrgba(0, 0, 0, 64), true},
+		{"rgb(1,/**/2,3)", nrgba(1, 2, 3, 255), true},
+		{"rgb(1+2+3)", nrgba(1, 2, 3, 255), true},
+		{"rgb(1 2, 3)", nrgba(1, 2, 3, 255), true}, // Blink turns legacy on at the second comma
+		{"rgb(1,2,3", nrgba(1, 2, 3, 255), true},   // CSS closes the function at EOF
 		{"rgb(10%, 20, 30)", color.NRGBA{}, false},
 		{"rgb(1, 2 3)", color.NRGBA{}, false},
 		{"rgb(1,2,3,)", color.NRGBA{}, false},
@@ -110,32 +110,32 @@ func TestParseCSSColor(t *testing.T) {
 		{"rgb(1,2,3,0.5px)", color.NRGBA{}, false},
 		{"rgb(a,b,c)", color.NRGBA{}, false},
 		// hsl(): float32 conversion, Skia rounding (half up).
-		{"hsl(0, 100%, 50%)", rgba(255, 0, 0, 255), true},
-		{"hsl(120, 100%, 25%)", rgba(0, 128, 0, 255), true},
-		{"hsl(120deg 100% 50%)", rgba(0, 255, 0, 255), true},
-		{"hsl(0.5turn 100% 50%)", rgba(0, 255, 255, 255), true},
-		{"hsl(200grad 100% 50%)", rgba(0, 255, 255, 255), true},
-		{"hsl(3.14159rad 100% 50%)", rgba(0, 255, 255, 255), true},
-		{"hsl(-120, 100%, 50%)", rgba(0, 0, 255, 255), true},
-		{"hsl(480, 100%, 50%)", rgba(0, 255, 0, 255), true},
-		{"hsla(240,100%,50%,0.5)", rgba(0, 0, 255, 128), true},
-		{"hsl(0 100% 50% / 0.25)", rgba(255, 0, 0, 64), true},
-		{"hsl(0 0% 0% / 50%)", rgba(0, 0, 0, 128), true},
-		{"hsl(120 150% 50%)", rgba(0, 255, 0, 255), true},
-		{"hsl(0, 0%, 50%)", rgba(128, 128, 128, 255), true},
-		{"HSL(120, 100%, 50%)", rgba(0, 255, 0, 255), true},
-		{"hsl(120 100 50)", rgba(0, 255, 0, 255), true}, // modern syntax: numbers are percentages
-		{"hsl(1e999, 100%, 50%)", rgba(255, 0, 0, 255), true},
-		{"hsl(none 100% 50%)", rgba(255, 0, 0, 255), true},
+		{"hsl(0, 100%, 50%)", nrgba(255, 0, 0, 255), true},
+		{"hsl(120, 100%, 25%)", nrgba(0, 128, 0, 255), true},
+		{"hsl(120deg 100% 50%)", nrgba(0, 255, 0, 255), true},
+		{"hsl(0.5turn 100% 50%)", nrgba(0, 255, 255, 255), true},
+		{"hsl(200grad 100% 50%)", nrgba(0, 255, 255, 255), true},
+		{"hsl(3.14159rad 100% 50%)", nrgba(0, 255, 255, 255), true},
+		{"hsl(-120, 100%, 50%)", nrgba(0, 0, 255, 255), true},
+		{"hsl(480, 100%, 50%)", nrgba(0, 255, 0, 255), true},
+		{"hsla(240,100%,50%,0.5)", nrgba(0, 0, 255, 128), true},
+		{"hsl(0 100% 50% / 0.25)", nrgba(255, 0, 0, 64), true},
+		{"hsl(0 0% 0% / 50%)", nrgba(0, 0, 0, 128), true},
+		{"hsl(120 150% 50%)", nrgba(0, 255, 0, 255), true},
+		{"hsl(0, 0%, 50%)", nrgba(128, 128, 128, 255), true},
+		{"HSL(120, 100%, 50%)", nrgba(0, 255, 0, 255), true},
+		{"hsl(120 100 50)", nrgba(0, 255, 0, 255), true}, // modern syntax: numbers are percentages
+		{"hsl(1e999, 100%, 50%)", nrgba(255, 0, 0, 255), true},
+		{"hsl(none 100% 50%)", nrgba(255, 0, 0, 255), true},
 		{"hsl(120, 100, 50)", color.NRGBA{}, false}, // legacy syntax needs percentages
 		{"hsl(120%, 100%, 50%)", color.NRGBA{}, false},
 		{"hsl(120px, 100%, 50%)", color.NRGBA{}, false},
 		{"hsl(120, 100%)", color.NRGBA{}, false},
 		// hwb(): modern syntax only.
-		{"hwb(0 0% 0%)", rgba(255, 0, 0, 255), true},
-		{"hwb(120 20% 30%)", rgba(51, 179, 51, 255), true},
-		{"hwb(0 60% 60%)", rgba(128, 128, 128, 255), true},
-		{"hwb(240 0% 0% / 0.5)", rgba(0, 0, 255, 128), true},
+		{"hwb(0 0% 0%)", nrgba(255, 0, 0, 255), true},
+		{"hwb(120 20% 30%)", nrgba(51, 179, 51, 255), true},
+		{"hwb(0 60% 60%)", nrgba(128, 128, 128, 255), true},
+		{"hwb(240 0% 0% / 0.5)", nrgba(0, 0, 255, 128), true},
 		{"hwb(0, 0%, 0%)", color.NRGBA{}, false},
 		// Valid CSS this parser does not support.
 		{"rgb(calc(1), 2, 3)", color.NRGBA{}, false},
@@ -258,7 +258,7 @@ func TestParseFabricColorSource(t *testing.T) {
 		g := [4]float64{got.R, got.G, got.B, got.A}
 		same := got.Unrecognised == tt.unrecognised
 		for i := range g {
-			same = same && sameFloat(g[i], want[i])
+			same = same && sameOrNaN(g[i], want[i])
 		}
 		if !same {
 			t.Errorf("ParseFabricSource(%q) = %v unrecognised=%v, want %v %v", tt.in, g, got.Unrecognised, want, tt.unrecognised)
@@ -271,19 +271,19 @@ func TestParseFabricColor(t *testing.T) {
 		in   string
 		want color.NRGBA
 	}{
-		{"", rgba(0, 0, 0, 255)},
-		{"red", rgba(255, 0, 0, 255)},
-		{"nonsense", rgba(0, 0, 0, 255)},
-		{"transparent", rgba(255, 255, 255, 0)}, // not the canvas's (0,0,0,0)
-		{"rgb(12.5,0,0)", rgba(13, 0, 0, 255)},
-		{"rgb(50%,50%,50%)", rgba(127, 127, 127, 255)}, // Chromium would give 128
-		{"rgba(255,0,0,50%)", rgba(255, 0, 0, 128)},
-		{"#ff000080", rgba(255, 0, 0, 128)},
-		{"ff000040", rgba(255, 0, 0, 64)},
-		{"hsl(30,200%,50%)", rgba(255, 128, 0, 255)},
-		{"rgb(,,)", rgba(0, 0, 0, 255)},
-		{"rgb(1,2,3,)", rgba(1, 2, 3, 0)},
-		{"rgb(999,0,0)", rgba(255, 0, 0, 255)},
+		{"", nrgba(0, 0, 0, 255)},
+		{"red", nrgba(255, 0, 0, 255)},
+		{"nonsense", nrgba(0, 0, 0, 255)},
+		{"transparent", nrgba(255, 255, 255, 0)}, // not the canvas's (0,0,0,0)
+		{"rgb(12.5,0,0)", nrgba(13, 0, 0, 255)},
+		{"rgb(50%,50%,50%)", nrgba(127, 127, 127, 255)}, // Chromium would give 128
+		{"rgba(255,0,0,50%)", nrgba(255, 0, 0, 128)},
+		{"#ff000080", nrgba(255, 0, 0, 128)},
+		{"ff000040", nrgba(255, 0, 0, 64)},
+		{"hsl(30,200%,50%)", nrgba(255, 128, 0, 255)},
+		{"rgb(,,)", nrgba(0, 0, 0, 255)},
+		{"rgb(1,2,3,)", nrgba(1, 2, 3, 0)},
+		{"rgb(999,0,0)", nrgba(255, 0, 0, 255)},
 	}
 	for _, tt := range tests {
 		if got := ParseFabricColor(tt.in); got != tt.want {
@@ -323,7 +323,7 @@ func TestParseFabricColorSourceV5(t *testing.T) {
 			t.Errorf("ParseFabricSourceV5(%q) = %+v, want %v %v %v %v %v", tt.in, got, tt.r, tt.g, tt.b, tt.a, tt.unrec)
 		}
 	}
-	if got := ParseFabricColorV5("rgba(0,0,255,.5)"); got != rgba(0, 0, 255, 128) {
+	if got := ParseFabricColorV5("rgba(0,0,255,.5)"); got != nrgba(0, 0, 255, 128) {
 		t.Errorf("ParseFabricColorV5 = %v", got)
 	}
 }
@@ -345,13 +345,13 @@ func TestFabricColorStrings(t *testing.T) {
 	if _, ok := ParseFabricSource("rgb(,,)").CanvasColor(); ok {
 		t.Error("the canvas accepted rgba(NaN,...)")
 	}
-	if got, ok := ParseFabricSource("rgb(12.5, 0, 0)").WithAlpha(0.3).CanvasColor(); !ok || got != rgba(13, 0, 0, 77) {
+	if got, ok := ParseFabricSource("rgb(12.5, 0, 0)").WithAlpha(0.3).CanvasColor(); !ok || got != nrgba(13, 0, 0, 77) {
 		t.Errorf("CanvasColor = %v %v", got, ok)
 	}
 }
 
 func TestColorWithAlpha(t *testing.T) {
-	red := rgba(255, 0, 0, 255)
+	red := nrgba(255, 0, 0, 255)
 	tests := []struct {
 		a    float64
 		want uint8
@@ -361,11 +361,11 @@ func TestColorWithAlpha(t *testing.T) {
 		{math.Inf(1), 255}, {128.0 / 255, 128},
 	}
 	for _, tt := range tests {
-		if got := WithAlpha(red, tt.a); got != rgba(255, 0, 0, tt.want) {
+		if got := WithAlpha(red, tt.a); got != nrgba(255, 0, 0, tt.want) {
 			t.Errorf("WithAlpha(red, %v) = %v, want alpha %d", tt.a, got, tt.want)
 		}
 	}
-	if got := WithAlpha(rgba(1, 2, 3, 0), 1); got != rgba(1, 2, 3, 255) {
+	if got := WithAlpha(nrgba(1, 2, 3, 0), 1); got != nrgba(1, 2, 3, 255) {
 		t.Errorf("WithAlpha keeps channels: %v", got)
 	}
 }

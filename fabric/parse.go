@@ -892,7 +892,14 @@ func (p *parser) gradient(k map[string]gjson.Result, path, ver string) (*Gradien
 				err = errorf(join(sp, "opacity"), "%v", e)
 				return false
 			}
-			c = WithAlpha(ParseFabricColor(raw), a)
+			src := ParseFabricSource(raw)
+			if major > 0 && major < 6 {
+				src = ParseFabricSourceV5(raw)
+			}
+			var ok bool
+			if c, ok = src.WithAlpha(a).CanvasColor(); !ok {
+				return true // the browser rejects the colour: the stop is lost
+			}
 		} else {
 			var ok bool
 			if c, ok = ParseCSSColor(raw); !ok {
@@ -1054,7 +1061,11 @@ func (b *objectBuilder) pathCommands(v gjson.Result, path string) []PathCommand 
 				return false
 			}
 			c := PathCommand{Op: parts[0].Str[0], Args: make([]float64, 0, len(parts)-1)}
-			for j, a := range parts[1:] {
+			args := parts[1:]
+			if n, ok := pathArity(c.Op); ok && len(args) > n {
+				args = args[:n] // Fabric reads only the arguments it needs
+			}
+			for j, a := range args {
 				f, err := number(a)
 				if err != nil {
 					b.err = errorf(index(ep, j+1), "%v", err)
@@ -1090,12 +1101,12 @@ func (b *objectBuilder) pathObject(base Base) Object {
 	if b.err != nil || len(po.Commands) == 0 {
 		return po
 	}
-	minX, minY, maxX, maxY := PathBounds(po.Commands)
-	if math.IsInf(minX, 0) || math.IsNaN(minX) {
+	left, top, w, h := PathBBox(po.Commands)
+	if math.IsInf(left, 0) || math.IsNaN(left) || math.IsNaN(top) || math.IsNaN(w) || math.IsNaN(h) {
 		return po
 	}
-	po.Width, po.Height = maxX-minX, maxY-minY
-	po.PathOffset = Point{(minX + maxX) / 2, (minY + maxY) / 2}
+	po.Width, po.Height = w, h
+	po.PathOffset = Point{left + w/2, top + h/2}
 	return po
 }
 

@@ -113,12 +113,12 @@ func (p *pathParser) startsNumber(i int) bool {
 		c = p.s[i]
 	}
 	if c == '.' {
-		return i+1 < len(p.s) && isDigit(p.s[i+1])
+		return i+1 < len(p.s) && isASCIIDigit(p.s[i+1])
 	}
-	return isDigit(c)
+	return isASCIIDigit(c)
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func describeByte(s string, i int) string {
 	if i >= len(s) {
@@ -154,14 +154,14 @@ func (p *pathParser) number(what argDesc) (float64, error) {
 		i++
 	}
 	digits := 0
-	for i < len(s) && isDigit(s[i]) {
+	for i < len(s) && isASCIIDigit(s[i]) {
 		i++
 		digits++
 	}
 	if i < len(s) && s[i] == '.' {
 		j := i + 1
 		frac := 0
-		for j < len(s) && isDigit(s[j]) {
+		for j < len(s) && isASCIIDigit(s[j]) {
 			j++
 			frac++
 		}
@@ -180,8 +180,8 @@ func (p *pathParser) number(what argDesc) (float64, error) {
 		if j < len(s) && (s[j] == '+' || s[j] == '-') {
 			j++
 		}
-		if j < len(s) && isDigit(s[j]) {
-			for j < len(s) && isDigit(s[j]) {
+		if j < len(s) && isASCIIDigit(s[j]) {
+			for j < len(s) && isASCIIDigit(s[j]) {
 				j++
 			}
 			i = j
@@ -224,7 +224,7 @@ func (p *pathParser) parse() ([]PathCommand, error) {
 			case len(cmds) == 0:
 				return nil, p.errorf(at, "expected a path command letter, found %s", describeByte(p.s, at))
 			case p.startsNumber(at) || op == ',':
-				// Only Z can be followed by something other than a number.
+				// Only after Z can a number (or comma) be left over here.
 				return nil, p.errorf(at, "unexpected %s after %q, which takes no numbers", describeByte(p.s, at), cmds[len(cmds)-1].Op)
 			default:
 				return nil, p.errorf(at, "unexpected %s, expected a number or a path command letter", describeByte(p.s, at))

@@ -3,6 +3,9 @@ package render
 import (
 	"fmt"
 	"image"
+	"strings"
+
+	"golang.org/x/text/unicode/bidi"
 
 	"github.com/fabricpress/fabricpress/fabric"
 	"github.com/fabricpress/fabricpress/render/font"
@@ -203,14 +206,15 @@ func lineTops(t *fabric.Text, l *textLayout) []float64 {
 	return tops
 }
 
-// charX is the x of a character's box start, mirrored for rtl.
+// charX is the x of a box that starts start units into line, mirrored for
+// rtl as Fabric does (drawStart = width - drawStart - boxWidth, with the
+// left offset +width/2 for rtl).
 func charX(t *fabric.Text, l *textLayout, line int, start, width float64) float64 {
-	x := -l.width/2 + l.lineLeftOffset(t, line) + start
 	if t.Direction == "rtl" {
-		// Fabric mirrors boxes: drawStart = width - drawStart - boxWidth
-		x = l.width - x - width
+		x := l.width/2 + l.lineLeftOffset(t, line) + start
+		return l.width - x - width
 	}
-	return x
+	return -l.width/2 + l.lineLeftOffset(t, line) + start
 }
 
 func (r *renderer) textBackgrounds(dst *image.RGBA, t *fabric.Text, l *textLayout, m fabric.Matrix, left, top float64) {
@@ -269,56 +273,154 @@ func samePaint(a, b fabric.Paint) bool {
 	return true
 }
 
-// textGlyphs fills (or strokes) every glyph, grouping runs of the same
-// style into one path.
+// glyphRun is what Fabric draws with one fillText/strokeText call: a run
+// of graphemes of one style, its left edge in local coordinates.
+type glyphRun struct {
+	chars []textChar
+	x     float64
+	width float64
+}
+
+// lineRuns splits line i into Fabric's drawing runs (Text._renderChars):
+// the whole line at once when it has no styles, no charSpacing and is
+// not justified; otherwise a run per style change, per grapheme with
+// charSpacing, and after every space when justifying. rtl lines run from
+// the right edge leftwards.
+func lineRuns(t *fabric.Text, l *textLayout, i int) []glyphRun {
+	ln := &l.lines[i]
+	if len(ln.chars) == 0 {
+		return nil
+	}
+	justify := strings.HasPrefix(t.TextAlign, "justify")
+	cs := t.CharSpacing != 0
+	rtl := t.Direction == "rtl"
+	sign, x := 1.0, -l.width/2+l.lineLeftOffset(t, i)
+	if rtl {
+		sign, x = -1, l.width/2+l.lineLeftOffset(t, i)
+	}
+	styled := false
+	for _, c := range ln.chars {
+		styled = styled || c.styled
+	}
+	if !justify && !cs && !styled {
+		w := 0.0
+		for j, c := range ln.chars {
+			if j == 0 {
+				w += c.width
+			} else {
+				w += c.kernedWidth
+			}
+		}
+		r := glyphRun{chars: ln.chars, x: x, width: w}
+		if rtl {
+			r.x = x - w
+		}
+		return []glyphRun{r}
+	}
+	var runs []glyphRun
+	start := 0
+	boxWidth := 0.0
+	for j := range ln.chars {
+		c := &ln.chars[j]
+		if boxWidth == 0 {
+			x += sign * (c.kernedWidth - c.width)
+			boxWidth += c.width
+		} else {
+			boxWidth += c.kernedWidth
+		}
+		flush := j == len(ln.chars)-1 || cs
+		if justify && !flush && (c.text == " " || c.text == "\t") {
+			flush = true
+		}
+		if !flush {
+			flush = styleChanged(c.style, ln.chars[j+1].style)
+		}
+		if flush {
+			r := glyphRun{chars: ln.chars[start : j+1], x: x, width: boxWidth}
+			if rtl {
+				r.x = x - boxWidth
+			}
+			runs = append(runs, r)
+			x += sign * boxWidth
+			boxWidth = 0
+			start = j + 1
+		}
+	}
+	return runs
+}
+
+// styleChanged is Fabric's hasStyleChanged (not for text spans).
+func styleChanged(a, b *charStyle) bool {
+	return !samePaint(a.fill, b.fill) || !samePaint(a.stroke, b.stroke) || a.strokeWidth != b.strokeWidth ||
+		a.fontSize != b.fontSize || a.fontFamily != b.fontFamily || a.fontWeight != b.fontWeight ||
+		a.fontStyle != b.fontStyle || a.textDecorationThickness != b.textDecorationThickness ||
+		!samePaint(a.textBackgroundColor, b.textBackgroundColor) || a.deltaY != b.deltaY
+}
+
+// textGlyphs fills (or strokes) every glyph run by run. Within a run the
+// glyphs follow the Unicode bidirectional order for the text direction, as
+// the browser lays out one fillText string.
 func (r *renderer) textGlyphs(dst *image.RGBA, t *fabric.Text, l *textLayout, m fabric.Matrix, strokePass bool, opt drawOpts) {
 	tops := lineTops(t, l)
 	faces := r.faces
 	for i := range l.lines {
-		ln := &l.lines[i]
-		hl := ln.lineHeight(t)
+		hl := l.lines[i].lineHeight(t)
 		baseline := -l.height/2 + tops[i] + hl*(1-fontSizeFraction)
-		lineX := -l.width/2 + l.lineLeftOffset(t, i)
-		j := 0
-		for j < len(ln.chars) {
-			st := ln.chars[j].style
-			k := j
-			p := &path{}
-			for k < len(ln.chars) && ln.chars[k].style == st {
-				c := &ln.chars[k]
-				x := lineX + c.left
-				if t.Direction == "rtl" {
-					x = l.width/2 - (c.left + c.width) + l.lineLeftOffset(t, i)
+		for _, run := range lineRuns(t, l, i) {
+			// Consecutive graphemes of one style share a path.
+			x := run.x
+			order := visualOrder(run.chars, t.Direction == "rtl")
+			var p *path
+			var st *charStyle
+			flush := func() {
+				if p != nil {
+					r.paintGlyphs(dst, t, l, m, p, st, strokePass, opt)
+				}
+				p = nil
+			}
+			for k, ci := range order {
+				c := &run.chars[ci]
+				if st == nil || c.style != st {
+					flush()
+					st = c.style
+					p = &path{}
+				}
+				adv := c.kernedWidth
+				if k == 0 {
+					adv = c.width
 				}
 				r.appendGrapheme(p, faces, st, c.text, x, baseline+st.deltaY)
-				k++
+				x += adv
 			}
-			j = k
-			if p.empty() || st.fontSize <= 0 {
-				continue
-			}
-			if opt.forClipping {
-				if !strokePass {
-					r.fillPath(dst, p, m, false, solidShader{rgba{0, 0, 0, 1}}, 1, opSourceOver)
-				}
-				continue
-			}
-			if !strokePass {
-				if st.fill.IsNone() {
-					continue
-				}
-				r.fillPath(dst, p, m, false, r.shaderFor(st.fill, m, l.width, l.height), 1, opSourceOver)
-				continue
-			}
-			if st.stroke.IsNone() || st.strokeWidth == 0 {
-				continue
-			}
-			b := t.Base // object cap/join/miter/dash, per-character width
-			b.StrokeWidth = st.strokeWidth
-			b.StrokeUniform = false // ignored for text drawing
-			r.strokePath(dst, p, m, m, &b, r.shaderFor(st.stroke, m, l.width, l.height), 1, opSourceOver)
+			flush()
 		}
 	}
+}
+
+// paintGlyphs fills or strokes one path of glyph outlines.
+func (r *renderer) paintGlyphs(dst *image.RGBA, t *fabric.Text, l *textLayout, m fabric.Matrix, p *path, st *charStyle, strokePass bool, opt drawOpts) {
+	if p.empty() || st.fontSize <= 0 {
+		return
+	}
+	if opt.forClipping {
+		if !strokePass {
+			r.fillPath(dst, p, m, false, solidShader{rgba{0, 0, 0, 1}}, 1, opSourceOver)
+		}
+		return
+	}
+	if !strokePass {
+		if !st.fill.IsNone() {
+			r.fillPath(dst, p, m, false, r.shaderFor(st.fill, m, l.width, l.height), 1, opSourceOver)
+		}
+		return
+	}
+	if st.stroke.IsNone() || st.strokeWidth == 0 {
+		return
+	}
+	b := t.Base // the object's cap, join, miter and dash; the character's width
+	b.StrokeWidth = st.strokeWidth
+	b.StrokeUniform = false // ignored for text
+	r.strokePath(dst, p, m, m, &b, r.shaderFor(st.stroke, m, l.width, l.height), 1, opSourceOver)
 }
 
 // appendGrapheme adds the outlines of a grapheme's glyphs at pen position
@@ -426,4 +528,94 @@ func (r *renderer) textDecoration(dst *image.RGBA, t *fabric.Text, l *textLayout
 		}
 		draw(boxWidth - cs)
 	}
+}
+
+// visualOrder returns the indices of chars in display order for one run
+// drawn with the given base direction (Unicode bidirectional algorithm):
+// the identity for left-to-right text without right-to-left characters.
+func visualOrder(chars []textChar, rtl bool) []int {
+	order := make([]int, len(chars))
+	for i := range order {
+		order[i] = i
+	}
+	hasRTL := false
+	var sb strings.Builder
+	var runeChar []int // rune index -> char index
+	for i, c := range chars {
+		for _, r := range c.text {
+			if isRTLRune(r) {
+				hasRTL = true
+			}
+			runeChar = append(runeChar, i)
+		}
+		sb.WriteString(c.text)
+	}
+	if !hasRTL && !rtl {
+		return order
+	}
+	dir := bidi.LeftToRight
+	if rtl {
+		dir = bidi.RightToLeft
+	}
+	var p bidi.Paragraph
+	if _, err := p.SetString(sb.String(), bidi.DefaultDirection(dir)); err != nil {
+		return order
+	}
+	o, err := p.Order()
+	if err != nil {
+		return order
+	}
+	type span struct {
+		from, to int // rune positions, inclusive
+		rtl      bool
+	}
+	spans := make([]span, o.NumRuns())
+	for k := range spans {
+		run := o.Run(k)
+		a, b := run.Pos()
+		spans[k] = span{a, b, run.Direction() == bidi.RightToLeft}
+	}
+	// Runs come in logical order; an rtl base reverses their sequence,
+	// and right-to-left runs read backwards.
+	if rtl {
+		for a, b := 0, len(spans)-1; a < b; a, b = a+1, b-1 {
+			spans[a], spans[b] = spans[b], spans[a]
+		}
+	}
+	out := order[:0:0]
+	seen := make([]bool, len(chars))
+	add := func(ri int) {
+		if ri < 0 || ri >= len(runeChar) {
+			return
+		}
+		if ci := runeChar[ri]; !seen[ci] {
+			seen[ci] = true
+			out = append(out, ci)
+		}
+	}
+	for _, sp := range spans {
+		if sp.rtl {
+			for ri := sp.to; ri >= sp.from; ri-- {
+				add(ri)
+			}
+		} else {
+			for ri := sp.from; ri <= sp.to; ri++ {
+				add(ri)
+			}
+		}
+	}
+	for ci := range chars {
+		if !seen[ci] {
+			out = append(out, ci)
+		}
+	}
+	return out
+}
+
+// isRTLRune reports strong right-to-left characters (Hebrew, Arabic and
+// the other right-to-left scripts).
+func isRTLRune(r rune) bool {
+	p, _ := bidi.LookupRune(r)
+	c := p.Class()
+	return c == bidi.R || c == bidi.AL
 }

@@ -45,6 +45,7 @@ type textChar struct {
 	width       float64 // own advance incl. charSpacing
 	kernedWidth float64 // advance after the previous grapheme incl. charSpacing
 	left        float64 // from the line start
+	styled      bool    // has a per-character style entry
 }
 
 type textLine struct {
@@ -88,12 +89,13 @@ func (p *Plan) layoutText(t *fabric.Text, faces *faceCache) *textLayout {
 		gs := fabric.Graphemes(line, t.Version)
 		chars := make([]textChar, len(gs))
 		for i, g := range gs {
-			st, err := p.resolveStyle(t, styles.at(charIndex))
+			over := styles.at(charIndex)
+			st, err := p.resolveStyle(t, over)
 			if err != nil {
 				l.err = err
 				return l
 			}
-			chars[i] = textChar{text: g, style: st}
+			chars[i] = textChar{text: g, style: st, styled: over != nil}
 			charIndex++
 		}
 		measured[pi] = para{chars}

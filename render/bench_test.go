@@ -1,0 +1,73 @@
+package render_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/render"
+)
+
+// benchPlan compiles the 9x6 postcard back with its data at scale.
+func benchPlan(b *testing.B, scale float64) *render.Plan {
+	b.Helper()
+	var c corpusCase
+	for _, cc := range loadCases(b, "public") {
+		if cc.Name == "dm-postcard-9x6-back" {
+			c = cc
+		}
+	}
+	src, err := os.ReadFile(filepath.Join(corpusRoot, "public", c.File))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cv, err := fabric.Parse(src, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if cv, err = fabric.SubstituteText(cv, c.Data, false); err != nil {
+		b.Fatal(err)
+	}
+	plan, err := render.Compile(context.Background(), cv, render.Options{
+		Width: c.Width, Height: c.Height, Scale: scale, Fonts: corpusFonts(b),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return plan
+}
+
+// BenchmarkRender9x6 paints the 9x6 in postcard (864x576 px) at 300 DPI
+// (multiplier 3.125, 2700x1800) and at preview size (multiplier 0.694).
+func BenchmarkRender9x6(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		scale float64
+	}{{"print-300dpi", 3.125}, {"preview", 0.694}} {
+		b.Run(bc.name, func(b *testing.B) {
+			plan := benchPlan(b, bc.scale)
+			dst, err := plan.Render(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if err := plan.RenderTo(context.Background(), dst); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCompile9x6 measures parsing-independent preparation: image
+// decoding and text layout.
+func BenchmarkCompile9x6(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		benchPlan(b, 3.125)
+	}
+}
