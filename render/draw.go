@@ -23,6 +23,9 @@ type renderer struct {
 	scale float64
 	faces *faceCache
 	err   error
+	// hintScale is the device pixels per local unit of axis-aligned text
+	// being drawn (0 when rotated or skewed).
+	hintScale float64
 }
 
 // fillPath rasterises a local path under m with a shader.

@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"image"
@@ -12,15 +11,12 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"math"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/webp"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/render/asset"
 	"github.com/fabricpress/fabricpress/render/internal/filter"
 )
 
@@ -36,89 +32,8 @@ type ImageLoaderFunc func(ctx context.Context, src string) ([]byte, error)
 // Load implements ImageLoader.
 func (f ImageLoaderFunc) Load(ctx context.Context, src string) ([]byte, error) { return f(ctx, src) }
 
-// ErrImageSource reports an image source the loader will not read.
-var ErrImageSource = errors.New("image source not allowed")
-
-// LocalLoader reads data: URLs, and file paths or file: URLs inside Dir
-// (no path may escape it). With Dir empty only data: URLs load. Remote
-// URLs are refused.
-type LocalLoader struct {
-	Dir      string
-	MaxBytes int64 // default 50 MiB
-}
-
-// Load implements ImageLoader.
-func (l LocalLoader) Load(_ context.Context, src string) ([]byte, error) {
-	max := l.MaxBytes
-	if max <= 0 {
-		max = 50 << 20
-	}
-	if strings.HasPrefix(src, "data:") {
-		b, err := decodeDataURL(src)
-		if err != nil {
-			return nil, err
-		}
-		if int64(len(b)) > max {
-			return nil, fmt.Errorf("image of %d bytes exceeds %d", len(b), max)
-		}
-		return b, nil
-	}
-	name := src
-	if u, err := url.Parse(src); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
-		if u.Scheme != "file" {
-			return nil, fmt.Errorf("%w: %s URLs are not fetched (%.60s)", ErrImageSource, u.Scheme, src)
-		}
-		name = u.Path
-	}
-	if l.Dir == "" {
-		return nil, fmt.Errorf("%w: no assets folder configured for %.60q", ErrImageSource, src)
-	}
-	root, err := filepath.Abs(l.Dir)
-	if err != nil {
-		return nil, err
-	}
-	clean := filepath.Join(root, filepath.FromSlash(filepath.Clean("/"+strings.TrimPrefix(name, "/"))))
-	if rel, err := filepath.Rel(root, clean); err != nil || strings.HasPrefix(rel, "..") {
-		return nil, fmt.Errorf("%w: %q escapes the assets folder", ErrImageSource, src)
-	}
-	fi, err := os.Stat(clean)
-	if err != nil {
-		return nil, err
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("image of %d bytes exceeds %d", fi.Size(), max)
-	}
-	return os.ReadFile(clean)
-}
-
-func decodeDataURL(s string) ([]byte, error) {
-	comma := strings.IndexByte(s, ',')
-	if comma < 0 {
-		return nil, errors.New("data URL without a comma")
-	}
-	meta, data := s[5:comma], s[comma+1:]
-	if strings.HasSuffix(meta, ";base64") {
-		data = strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
-				return -1
-			}
-			return r
-		}, data)
-		b, err := base64.StdEncoding.DecodeString(data)
-		if err != nil {
-			b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(data, "="))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("data URL: bad base64: %v", err)
-		}
-		return b, nil
-	}
-	u, err := url.PathUnescape(data)
-	if err != nil {
-		return nil, fmt.Errorf("data URL: %v", err)
-	}
-	return []byte(u), nil
-}
+// The default loader must satisfy ImageLoader.
+var _ ImageLoader = (*asset.Loader)(nil)
 
 // decodeImage decodes an encoded image after checking its dimensions
 // against maxPixels, and returns it as premultiplied RGBA.

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/render/asset"
 	"github.com/fabricpress/fabricpress/render/font"
 )
 
@@ -26,9 +27,12 @@ type Options struct {
 	// FontFallback draws text whose family is not registered with the
 	// embedded Go fonts and records a warning, instead of failing.
 	FontFallback bool
-	// Images loads image sources; nil means LocalLoader{Dir: AssetsDir}.
+	// Images loads image sources; nil means an asset.Loader for
+	// data: URLs and files under AssetsDir (no remote hosts). Share one
+	// loader between plans to reuse its connections.
 	Images ImageLoader
-	// AssetsDir is the folder local image paths are read from.
+	// AssetsDir is the folder local image paths are read from when Images
+	// is nil.
 	AssetsDir string
 	// SkipBrokenImages drops an image that cannot be loaded (as Fabric 5
 	// and 7 do) with a warning, instead of failing Compile.
@@ -77,7 +81,7 @@ func Compile(ctx context.Context, c *fabric.Canvas, opts Options) (*Plan, error)
 		opts.MaxImagePixels = 50e6
 	}
 	if opts.Images == nil {
-		opts.Images = LocalLoader{Dir: opts.AssetsDir}
+		opts.Images = asset.New(asset.Options{Dir: opts.AssetsDir, MaxPixels: opts.MaxImagePixels})
 	}
 	if opts.Width <= 0 || opts.Height <= 0 || math.IsNaN(opts.Width+opts.Height) {
 		return nil, fmt.Errorf("%w: canvas size %gx%g (give the width and height of the Fabric canvas)", ErrSize, opts.Width, opts.Height)

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"sort"
+	"math"
 	"image"
 	"strings"
 
@@ -24,6 +26,14 @@ var decorations = []struct {
 type faceCache struct {
 	faces    map[*font.Font]*font.Face
 	outlines map[glyphKey][]font.Segment
+	widths   map[widthKey]float64
+	glyphs   []font.ShapedGlyph
+	hints    map[hintKey]func(float64) float64
+}
+
+type widthKey struct {
+	f *font.Font
+	s string
 }
 
 type glyphKey struct {
@@ -32,7 +42,26 @@ type glyphKey struct {
 }
 
 func newFaceCache() *faceCache {
-	return &faceCache{faces: map[*font.Font]*font.Face{}, outlines: map[glyphKey][]font.Segment{}}
+	return &faceCache{faces: map[*font.Font]*font.Face{}, outlines: map[glyphKey][]font.Segment{}, widths: map[widthKey]float64{}}
+}
+
+// measure is the shaped advance of s in font units, as the browser's
+// measureText reports it (Fabric caches these per font the same way).
+func (c *faceCache) measure(f *font.Font, s string) float64 {
+	k := widthKey{f, s}
+	if w, ok := c.widths[k]; ok {
+		return w
+	}
+	var w float64
+	c.glyphs, w = c.get(f).Shape(c.glyphs[:0], s, false)
+	c.widths[k] = w
+	return w
+}
+
+// kerned is Fabric's kernedWidth in font units: the advance of prev+s
+// minus the advance of prev.
+func (c *faceCache) kerned(f *font.Font, prev, s string) float64 {
+	return c.measure(f, prev+s) - c.measure(f, prev)
 }
 
 func (c *faceCache) get(f *font.Font) *font.Face {
@@ -362,37 +391,25 @@ func styleChanged(a, b *charStyle) bool {
 // the browser lays out one fillText string.
 func (r *renderer) textGlyphs(dst *image.RGBA, t *fabric.Text, l *textLayout, m fabric.Matrix, strokePass bool, opt drawOpts) {
 	tops := lineTops(t, l)
-	faces := r.faces
 	for i := range l.lines {
 		hl := l.lines[i].lineHeight(t)
 		baseline := -l.height/2 + tops[i] + hl*(1-fontSizeFraction)
+		r.hintScale = 0
+		if m[1] == 0 && m[2] == 0 && m[3] > 0 {
+			r.hintScale = m[3]
+		}
 		for _, run := range lineRuns(t, l, i) {
-			// Consecutive graphemes of one style share a path.
-			x := run.x
-			order := visualOrder(run.chars, t.Direction == "rtl")
-			var p *path
-			var st *charStyle
-			flush := func() {
-				if p != nil {
-					r.paintGlyphs(dst, t, l, m, p, st, strokePass, opt)
+			pen := run.x
+			for _, seg := range visualSegments(run.chars, t.Direction == "rtl") {
+				st := run.chars[seg.from].style
+				var sb strings.Builder
+				for _, c := range run.chars[seg.from:seg.to] {
+					sb.WriteString(c.text)
 				}
-				p = nil
+				p := &path{}
+				pen = r.appendShaped(p, m, st, sb.String(), seg.rtl, pen, baseline+st.deltaY)
+				r.paintGlyphs(dst, t, l, m, p, st, strokePass, opt)
 			}
-			for k, ci := range order {
-				c := &run.chars[ci]
-				if st == nil || c.style != st {
-					flush()
-					st = c.style
-					p = &path{}
-				}
-				adv := c.kernedWidth
-				if k == 0 {
-					adv = c.width
-				}
-				r.appendGrapheme(p, faces, st, c.text, x, baseline+st.deltaY)
-				x += adv
-			}
-			flush()
 		}
 	}
 }
@@ -423,38 +440,57 @@ func (r *renderer) paintGlyphs(dst *image.RGBA, t *fabric.Text, l *textLayout, m
 	r.strokePath(dst, p, m, m, &b, r.shaderFor(st.stroke, m, l.width, l.height), 1, opSourceOver)
 }
 
-// appendGrapheme adds the outlines of a grapheme's glyphs at pen position
-// (x, y) to p.
-func (r *renderer) appendGrapheme(p *path, faces *faceCache, st *charStyle, text string, x, y float64) {
+// appendShaped shapes text (one font and style) and adds its glyph
+// outlines to p starting at pen on baseline y; it returns the pen after
+// the text. Axis-aligned text is placed and hinted as Chromium does on
+// Linux: baselines on whole device pixels, glyph origins on quarter
+// pixels, and light (vertical-only) hinting.
+func (r *renderer) appendShaped(p *path, m fabric.Matrix, st *charStyle, text string, rtl bool, pen, y float64) float64 {
+	faces := r.faces
 	fc := faces.get(st.font)
 	k := st.fontSize / st.font.UnitsPerEm()
-	pen := x
-	var prev font.Glyph
-	first := true
-	for _, ru := range text {
-		if ru == '\t' || ru == '\r' || ru == '\n' {
-			continue
+	var glyphs []font.ShapedGlyph
+	glyphs, _ = fc.Shape(faces.glyphs[:0], text, rtl)
+	faces.glyphs = glyphs
+	aligned := m[1] == 0 && m[2] == 0 && m[0] > 0 && m[3] > 0
+	var hy func(float64) float64
+	if aligned {
+		hy = faces.hinter(fc, k*m[3])
+	}
+	for _, g := range glyphs {
+		gx, gy := pen+g.XOffset*k, y-g.YOffset*k
+		if aligned {
+			gx, gy = snapOrigin(m, gx, gy)
 		}
-		g := fc.Index(ru)
-		if !first {
-			pen += fc.Kern(prev, g) * k
+		yOf := func(v float64) float64 { return gy + v*k }
+		if hy != nil {
+			yOf = func(v float64) float64 { return gy + hy(v)/m[3] }
 		}
-		for _, s := range faces.outline(st.font, g) {
+		for _, s := range faces.outline(st.font, g.ID) {
 			a := s.Args
 			switch s.Op {
 			case 'M':
-				p.moveTo(pen+a[0][0]*k, y+a[0][1]*k)
+				p.moveTo(gx+a[0][0]*k, yOf(a[0][1]))
 			case 'L':
-				p.lineTo(pen+a[0][0]*k, y+a[0][1]*k)
+				p.lineTo(gx+a[0][0]*k, yOf(a[0][1]))
 			case 'Q':
-				p.quadTo(pen+a[0][0]*k, y+a[0][1]*k, pen+a[1][0]*k, y+a[1][1]*k)
+				p.quadTo(gx+a[0][0]*k, yOf(a[0][1]), gx+a[1][0]*k, yOf(a[1][1]))
 			case 'C':
-				p.cubicTo(pen+a[0][0]*k, y+a[0][1]*k, pen+a[1][0]*k, y+a[1][1]*k, pen+a[2][0]*k, y+a[2][1]*k)
+				p.cubicTo(gx+a[0][0]*k, yOf(a[0][1]), gx+a[1][0]*k, yOf(a[1][1]), gx+a[2][0]*k, yOf(a[2][1]))
 			}
 		}
-		pen += fc.Advance(g) * k
-		prev, first = g, false
+		pen += g.Advance * k
 	}
+	return pen
+}
+
+// snapOrigin puts a glyph origin of axis-aligned text where Skia draws it:
+// x on a quarter device pixel (subpixel positioning), y on a whole pixel.
+func snapOrigin(m fabric.Matrix, x, y float64) (float64, float64) {
+	dx, dy := m.Apply(x, y)
+	dx = math.Round(dx*4) / 4
+	dy = math.Round(dy)
+	return (dx - m[4]) / m[0], (dy - m[5]) / m[3]
 }
 
 // textDecoration draws underline, overline or line-through rectangles as
@@ -530,14 +566,19 @@ func (r *renderer) textDecoration(dst *image.RGBA, t *fabric.Text, l *textLayout
 	}
 }
 
-// visualOrder returns the indices of chars in display order for one run
-// drawn with the given base direction (Unicode bidirectional algorithm):
-// the identity for left-to-right text without right-to-left characters.
-func visualOrder(chars []textChar, rtl bool) []int {
-	order := make([]int, len(chars))
-	for i := range order {
-		order[i] = i
-	}
+// segment is a stretch chars[from:to] of a run drawn in one direction
+// and one font.
+type segment struct {
+	from, to int
+	rtl      bool
+}
+
+// visualSegments splits a run into segments in display order with the
+// Unicode bidirectional algorithm for the base direction, as the browser
+// orders one fillText string; left-to-right text without right-to-left
+// characters is one segment. Segments also break where the font changes
+// (a fallback face for missing characters).
+func visualSegments(chars []textChar, rtl bool) []segment {
 	hasRTL := false
 	var sb strings.Builder
 	var runeChar []int // rune index -> char index
@@ -550,64 +591,59 @@ func visualOrder(chars []textChar, rtl bool) []int {
 		}
 		sb.WriteString(c.text)
 	}
+	var segs []segment
 	if !hasRTL && !rtl {
-		return order
-	}
-	dir := bidi.LeftToRight
-	if rtl {
-		dir = bidi.RightToLeft
-	}
-	var p bidi.Paragraph
-	if _, err := p.SetString(sb.String(), bidi.DefaultDirection(dir)); err != nil {
-		return order
-	}
-	o, err := p.Order()
-	if err != nil {
-		return order
-	}
-	type span struct {
-		from, to int // rune positions, inclusive
-		rtl      bool
-	}
-	spans := make([]span, o.NumRuns())
-	for k := range spans {
-		run := o.Run(k)
-		a, b := run.Pos()
-		spans[k] = span{a, b, run.Direction() == bidi.RightToLeft}
-	}
-	// Runs come in logical order; an rtl base reverses their sequence,
-	// and right-to-left runs read backwards.
-	if rtl {
-		for a, b := 0, len(spans)-1; a < b; a, b = a+1, b-1 {
-			spans[a], spans[b] = spans[b], spans[a]
+		segs = []segment{{0, len(chars), false}}
+	} else {
+		dir := bidi.LeftToRight
+		if rtl {
+			dir = bidi.RightToLeft
 		}
-	}
-	out := order[:0:0]
-	seen := make([]bool, len(chars))
-	add := func(ri int) {
-		if ri < 0 || ri >= len(runeChar) {
-			return
-		}
-		if ci := runeChar[ri]; !seen[ci] {
-			seen[ci] = true
-			out = append(out, ci)
-		}
-	}
-	for _, sp := range spans {
-		if sp.rtl {
-			for ri := sp.to; ri >= sp.from; ri-- {
-				add(ri)
+		var p bidi.Paragraph
+		o, err := func() (bidi.Ordering, error) {
+			if _, err := p.SetString(sb.String(), bidi.DefaultDirection(dir)); err != nil {
+				return bidi.Ordering{}, err
 			}
+			return p.Order()
+		}()
+		if err != nil || o.NumRuns() == 0 {
+			segs = []segment{{0, len(chars), rtl}}
 		} else {
-			for ri := sp.from; ri <= sp.to; ri++ {
-				add(ri)
+			for k := 0; k < o.NumRuns(); k++ {
+				run := o.Run(k)
+				a, b := run.Pos()
+				if a < 0 || b >= len(runeChar) || a > b {
+					continue
+				}
+				segs = append(segs, segment{runeChar[a], runeChar[b] + 1, run.Direction() == bidi.RightToLeft})
+			}
+			// Runs come in logical order; an rtl base shows them in
+			// reverse.
+			if rtl {
+				for a, b := 0, len(segs)-1; a < b; a, b = a+1, b-1 {
+					segs[a], segs[b] = segs[b], segs[a]
+				}
 			}
 		}
 	}
-	for ci := range chars {
-		if !seen[ci] {
-			out = append(out, ci)
+	// Break at font changes, keeping display order: the pieces of a
+	// right-to-left segment read right to left.
+	var out []segment
+	for _, sg := range segs {
+		var pieces []segment
+		start := sg.from
+		for i := sg.from + 1; i <= sg.to; i++ {
+			if i == sg.to || chars[i].style.font != chars[start].style.font {
+				pieces = append(pieces, segment{start, i, sg.rtl})
+				start = i
+			}
 		}
+		if sg.rtl {
+			for a, b := 0, len(pieces)-1; a < b; a, b = a+1, b-1 {
+				pieces[a], pieces[b] = pieces[b], pieces[a]
+			}
+		}
+		out = append(out, pieces...)
 	}
 	return out
 }
@@ -618,4 +654,95 @@ func isRTLRune(r rune) bool {
 	p, _ := bidi.LookupRune(r)
 	c := p.Class()
 	return c == bidi.R || c == bidi.AL
+}
+
+
+
+// hintKey identifies a hinting grid: a font at a device pixel size.
+type hintKey struct {
+	f     *font.Font
+	scale float64
+}
+
+// hinter returns a map from font-unit y (down positive) to device pixels
+// relative to the baseline that approximates FreeType's light auto-hinter
+// (Chromium's default on Linux): the scale is adjusted so the x-height
+// overshoot covers whole pixels (af_latin_metrics_scale_dim rounds with a
+// 40/64 threshold), and the x-height, cap-height and baseline blue zones
+// snap to the pixel grid, with points between them interpolated.
+func (c *faceCache) hinter(fc *font.Face, scale float64) func(float64) float64 {
+	if c.hints == nil {
+		c.hints = map[hintKey]func(float64) float64{}
+	}
+	key := hintKey{fc.Font, scale}
+	if h, ok := c.hints[key]; ok {
+		return h
+	}
+	h := newHinter(fc, scale)
+	c.hints[key] = h
+	return h
+}
+
+func newHinter(fc *font.Face, scale float64) func(float64) float64 {
+	top := func(s string) float64 {
+		v := 0.0
+		for _, c := range s {
+			v = math.Max(v, fc.Top(fc.Index(c)))
+		}
+		return v
+	}
+	xShoot := top("oesc")
+	if xShoot <= 0 || scale <= 0 {
+		return nil
+	}
+	scaled := xShoot * scale * 64
+	fitted := math.Floor((scaled+40)/64) * 64
+	sc := scale
+	if fitted > 0 {
+		sc = scale * fitted / scaled
+	}
+	type zone struct{ ref, shoot float64 }
+	zones := []zone{{top("xz"), xShoot}, {top("HEZ"), top("OCG")}, {0, -fc.Bottom(fc.Index('o'))}}
+	type knot struct{ from, to float64 }
+	knots := []knot{{0, 0}}
+	for _, z := range zones {
+		if z.ref == 0 && z.shoot == 0 {
+			continue
+		}
+		rc, shc := z.ref*sc, z.shoot*sc
+		rf := math.Round(rc)
+		var d2 float64
+		switch d := math.Abs(shc - rc); {
+		case d < 0.5:
+		case d < 0.75:
+			d2 = 0.5
+		default:
+			d2 = 1
+		}
+		if shc < rc {
+			d2 = -d2
+		}
+		if z.ref != 0 {
+			knots = append(knots, knot{z.ref, rf})
+		}
+		knots = append(knots, knot{z.shoot, rf + d2})
+	}
+	sort.Slice(knots, func(i, j int) bool { return knots[i].from < knots[j].from })
+	return func(v float64) float64 {
+		u := -v // font units, up
+		if u <= knots[0].from {
+			return -(knots[0].to + (u-knots[0].from)*sc)
+		}
+		for i := 1; i < len(knots); i++ {
+			a, b := knots[i-1], knots[i]
+			if u <= b.from {
+				if b.from == a.from {
+					return -b.to
+				}
+				return -(a.to + (u-a.from)*(b.to-a.to)/(b.from-a.from))
+			}
+		}
+		last := knots[len(knots)-1]
+		return -(last.to + (u-last.from)*sc)
+	}
 }

@@ -107,10 +107,10 @@ func (p *Plan) layoutText(t *fabric.Text, faces *faceCache) *textLayout {
 		for i := range ch {
 			c := &ch[i]
 			fc := faces.get(c.style.font)
-			w := graphemeAdvance(fc, c.text) * c.style.fontSize / fc.Font.UnitsPerEm()
+			w := faces.measure(c.style.font, c.text) * c.style.fontSize / fc.Font.UnitsPerEm()
 			c.width, c.kernedWidth = w, w
 			if i > 0 && ch[i-1].style.fontKey() == c.style.fontKey() {
-				c.kernedWidth = w + pairKern(fc, ch[i-1].text, c.text)*c.style.fontSize/fc.Font.UnitsPerEm()
+				c.kernedWidth = faces.kerned(c.style.font, ch[i-1].text, c.text) * c.style.fontSize / fc.Font.UnitsPerEm()
 			}
 			if cs != 0 {
 				c.width += cs
@@ -169,7 +169,7 @@ func (p *Plan) layoutText(t *fabric.Text, faces *faceCache) *textLayout {
 			kw := c.width
 			if j > 0 && ln.chars[j-1].style.fontKey() == c.style.fontKey() {
 				fc := faces.get(c.style.font)
-				kw = c.width + pairKern(fc, ln.chars[j-1].text, c.text)*c.style.fontSize/fc.Font.UnitsPerEm()
+				kw = c.width + (faces.kerned(c.style.font, ln.chars[j-1].text, c.text)-faces.measure(c.style.font, c.text))*c.style.fontSize/fc.Font.UnitsPerEm()
 			}
 			c.kernedWidth = kw
 			if j == 0 {
@@ -368,30 +368,6 @@ func (l *textLayout) lineLeftOffset(t *fabric.Text, i int) float64 {
 		return d
 	}
 	return 0
-}
-
-// graphemeAdvance is the advance of a grapheme in font units (the sum of
-// its code points, kerned between them).
-func graphemeAdvance(fc *font.Face, g string) float64 {
-	w := 0.0
-	var prev font.Glyph
-	first := true
-	for _, r := range g {
-		gi := fc.Index(r)
-		if !first {
-			w += fc.Kern(prev, gi)
-		}
-		w += fc.Advance(gi)
-		prev, first = gi, false
-	}
-	return w
-}
-
-// pairKern is the kerning between the last glyph of a and the first of b.
-func pairKern(fc *font.Face, a, b string) float64 {
-	ra, _ := utf8.DecodeLastRuneInString(a)
-	rb, _ := utf8.DecodeRuneInString(b)
-	return fc.Kern(fc.Index(ra), fc.Index(rb))
 }
 
 // styleIndex answers per-character style lookups.

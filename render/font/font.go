@@ -9,6 +9,7 @@
 package font
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-text/typesetting/di"
+	tsfont "github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/language"
+	"github.com/go-text/typesetting/shaping"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gobolditalic"
 	"golang.org/x/image/font/gofont/goitalic"
@@ -36,6 +41,7 @@ type Font struct {
 	Style  string // normal, italic
 	File   string // source file, or "gofont:…" for the embedded faces
 	sfnt   *sfnt.Font
+	ts     *tsfont.Font // for shaping (HarfBuzz port)
 	upem   float64
 }
 
@@ -47,12 +53,30 @@ func (f *Font) UnitsPerEm() float64 { return f.upem }
 type Registry struct {
 	mu    sync.RWMutex
 	faces map[string]*Font
-	files map[string]*sfnt.Font // parsed once per file
+	files map[string]*parsed // parsed once per file
+}
+
+// parsed is one font file parsed for outlines (sfnt) and shaping.
+type parsed struct {
+	sfnt *sfnt.Font
+	ts   *tsfont.Font
+}
+
+func parse(data []byte) (*parsed, error) {
+	sf, err := sfnt.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	tf, err := tsfont.ParseTTF(bytes.NewReader(withoutDroppedKern(data)))
+	if err != nil {
+		return nil, err
+	}
+	return &parsed{sfnt: sf, ts: tf.Font}, nil
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{faces: map[string]*Font{}, files: map[string]*sfnt.Font{}}
+	return &Registry{faces: map[string]*Font{}, files: map[string]*parsed{}}
 }
 
 type manifest struct {
@@ -115,22 +139,21 @@ func (r *Registry) AddManifest(path string) error {
 func (r *Registry) AddFile(family string, weight int, style, file string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	sf, ok := r.files[file]
+	pf, ok := r.files[file]
 	if !ok {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			return err
 		}
-		sf, err = sfnt.Parse(data)
-		if err != nil {
+		if pf, err = parse(data); err != nil {
 			return fmt.Errorf("%s: %v", file, err)
 		}
-		r.files[file] = sf
+		r.files[file] = pf
 	}
-	return r.add(family, weight, style, file, sf)
+	return r.add(family, weight, style, file, pf)
 }
 
-func (r *Registry) add(family string, weight int, style, file string, sf *sfnt.Font) error {
+func (r *Registry) add(family string, weight int, style, file string, pf *parsed) error {
 	st, err := ParseStyle(style)
 	if err != nil {
 		return err
@@ -139,7 +162,7 @@ func (r *Registry) add(family string, weight int, style, file string, sf *sfnt.F
 	if err != nil {
 		return err
 	}
-	r.faces[key(fam, weight, st)] = &Font{Family: fam, Weight: weight, Style: st, File: file, sfnt: sf, upem: float64(sf.UnitsPerEm())}
+	r.faces[key(fam, weight, st)] = &Font{Family: fam, Weight: weight, Style: st, File: file, sfnt: pf.sfnt, ts: pf.ts, upem: float64(pf.sfnt.UnitsPerEm())}
 	return nil
 }
 
@@ -241,11 +264,11 @@ func GoFonts() *Registry {
 			{goitalic.TTF, 400, "italic", "gofont:italic"},
 			{gobolditalic.TTF, 700, "italic", "gofont:bolditalic"},
 		} {
-			sf, err := sfnt.Parse(f.data)
+			pf, err := parse(f.data)
 			if err != nil {
 				panic("font: embedded Go font: " + err.Error())
 			}
-			if err := r.add("Go", f.weight, f.style, f.name, sf); err != nil {
+			if err := r.add("Go", f.weight, f.style, f.name, pf); err != nil {
 				panic(err)
 			}
 		}
@@ -257,14 +280,64 @@ func GoFonts() *Registry {
 // Face measures and outlines glyphs of one Font. It is not safe for
 // concurrent use; make one per goroutine.
 type Face struct {
-	Font *Font
-	buf  sfnt.Buffer
-	ppem fixed.Int26_6
+	Font   *Font
+	buf    sfnt.Buffer
+	ppem   fixed.Int26_6
+	ts     *tsfont.Face
+	shaper shaping.HarfbuzzShaper
+	runes  []rune
 }
 
 // NewFace returns a Face for f.
 func NewFace(f *Font) *Face {
-	return &Face{Font: f, ppem: fixed.Int26_6(int(f.upem) << 6)}
+	return &Face{Font: f, ppem: fixed.Int26_6(int(f.upem) << 6), ts: tsfont.NewFace(f.ts)}
+}
+
+// ShapedGlyph is one glyph of shaped text, in font units; YOffset is up.
+type ShapedGlyph struct {
+	ID               Glyph
+	Advance          float64
+	XOffset, YOffset float64
+	Cluster          int // index of the first rune of its cluster
+}
+
+// Shape lays out text with OpenType shaping (kerning, ligatures, marks)
+// as the browser does, and returns the glyphs in visual order and the
+// total advance, in font units.
+func (fc *Face) Shape(dst []ShapedGlyph, text string, rtl bool) ([]ShapedGlyph, float64) {
+	fc.runes = fc.runes[:0]
+	for _, r := range text {
+		fc.runes = append(fc.runes, r)
+	}
+	if len(fc.runes) == 0 {
+		return dst, 0
+	}
+	dir := di.DirectionLTR
+	if rtl {
+		dir = di.DirectionRTL
+	}
+	script := language.Latin
+	for _, r := range fc.runes {
+		if s := language.LookupScript(r); s != language.Common && s != language.Inherited && s != language.Unknown {
+			script = s
+			break
+		}
+	}
+	out := fc.shaper.Shape(shaping.Input{
+		Text: fc.runes, RunStart: 0, RunEnd: len(fc.runes), Direction: dir,
+		Face: fc.ts, Size: fixed.Int26_6(int(fc.Font.upem) << 6), Script: script,
+		Language: language.NewLanguage("en"),
+	})
+	total := 0.0
+	for _, g := range out.Glyphs {
+		sg := ShapedGlyph{
+			ID: Glyph(g.GlyphID), Advance: float64(g.Advance) / 64,
+			XOffset: float64(g.XOffset) / 64, YOffset: float64(g.YOffset) / 64, Cluster: g.ClusterIndex,
+		}
+		total += sg.Advance
+		dst = append(dst, sg)
+	}
+	return dst, total
 }
 
 // Glyph is a glyph index in a font; 0 is .notdef.
@@ -341,3 +414,24 @@ func (fc *Face) Outline(dst []Segment, g Glyph) []Segment {
 	}
 	return dst
 }
+
+// Top returns the top of a glyph's outline above the baseline in font
+// units (0 for an empty glyph).
+func (fc *Face) Top(g Glyph) float64 {
+	b, _, err := fc.Font.sfnt.GlyphBounds(&fc.buf, g, fc.ppem, 0)
+	if err != nil {
+		return 0
+	}
+	return -float64(b.Min.Y) / 64
+}
+
+// Bottom returns how far a glyph's outline reaches below the baseline in
+// font units (positive below).
+func (fc *Face) Bottom(g Glyph) float64 {
+	b, _, err := fc.Font.sfnt.GlyphBounds(&fc.buf, g, fc.ppem, 0)
+	if err != nil {
+		return 0
+	}
+	return float64(b.Max.Y) / 64
+}
+
