@@ -149,8 +149,10 @@ func (r *renderer) objectSize(o fabric.Object) (float64, float64) {
 	b := o.Props()
 	switch s := o.(type) {
 	case *fabric.Text:
-		l := r.plan.layout(s)
-		return l.width, l.height
+		if l, err := r.plan.layout(s); err == nil {
+			return l.Width, l.Height
+		}
+		return 0, 0
 	case *fabric.Image:
 		w, h := b.Width, b.Height
 		if img := r.plan.images[imageKey(s.Src, s.Filters)]; img != nil {

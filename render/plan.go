@@ -11,6 +11,7 @@ import (
 	"github.com/fabricpress/fabricpress/fabric"
 	"github.com/fabricpress/fabricpress/render/asset"
 	"github.com/fabricpress/fabricpress/render/font"
+	"github.com/fabricpress/fabricpress/render/layout"
 )
 
 // Options configure Compile. The zero value renders at scale 1 with no
@@ -54,12 +55,12 @@ type Plan struct {
 	width  int // output pixels
 	height int
 	// images by source string, decoded, filtered per object below.
-	images    map[string]*image.RGBA
-	fontCache map[string]*font.Font
+	images map[string]*image.RGBA
+	fonts  *layout.Fonts
 
 	mu       sync.Mutex
-	layouts  map[*fabric.Text]*textLayout
-	faces    *faceCache // used under mu for layout
+	layouts  map[*fabric.Text]*layout.Block
+	engine   *layout.Engine // used under mu
 	warnings []string
 }
 
@@ -95,9 +96,10 @@ func Compile(ctx context.Context, c *fabric.Canvas, opts Options) (*Plan, error)
 	}
 	p := &Plan{
 		canvas: c, opts: opts, width: int(w), height: int(h),
-		images: map[string]*image.RGBA{}, fontCache: map[string]*font.Font{},
-		layouts: map[*fabric.Text]*textLayout{}, faces: newFaceCache(),
+		images: map[string]*image.RGBA{}, fonts: layout.NewFonts(opts.Fonts, opts.FontFallback),
+		layouts: map[*fabric.Text]*layout.Block{},
 	}
+	p.engine = layout.NewEngine(p.fonts)
 	if err := p.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -112,7 +114,7 @@ func (p *Plan) Bounds() image.Rectangle { return image.Rect(0, 0, p.width, p.hei
 func (p *Plan) Warnings() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]string(nil), p.warnings...)
+	return append(append([]string(nil), p.warnings...), p.fonts.Warnings()...)
 }
 
 func (p *Plan) warnf(format string, args ...any) {
@@ -144,12 +146,8 @@ func (p *Plan) prepare(ctx context.Context) error {
 				return err
 			}
 		case *fabric.Text:
-			p.mu.Lock()
-			l := p.layoutText(s, p.faces)
-			p.layouts[s] = l
-			p.mu.Unlock()
-			if l.err != nil {
-				return l.err
+			if _, err := p.layout(s); err != nil {
+				return err
 			}
 		case *fabric.Group:
 			for _, c := range s.Objects {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -435,3 +436,24 @@ func (fc *Face) Bottom(g Glyph) float64 {
 	return float64(b.Max.Y) / 64
 }
 
+// Fonts returns the registered fonts in a stable order (family, weight,
+// style); a font registered under several names appears once per name.
+func (r *Registry) Fonts() []*Font {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*Font, 0, len(r.faces))
+	for _, f := range r.faces {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Family != b.Family {
+			return a.Family < b.Family
+		}
+		if a.Weight != b.Weight {
+			return a.Weight < b.Weight
+		}
+		return a.Style < b.Style
+	})
+	return out
+}
