@@ -2,12 +2,14 @@ package render_test
 
 import (
 	"context"
+	"image"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/fabricpress/fabricpress/fabric"
 	"github.com/fabricpress/fabricpress/render"
+	"github.com/fabricpress/fabricpress/render/layout"
 )
 
 // benchPlan compiles the 9x6 postcard back with its data at scale.
@@ -70,4 +72,70 @@ func BenchmarkCompile9x6(b *testing.B) {
 	for b.Loop() {
 		benchPlan(b, 3.125)
 	}
+}
+
+// BenchmarkText9x6 lays out the 9x6 postcard's text blocks (with a warm
+// engine, as a worker reuses one, and a cold one) and draws only them at
+// 300 DPI. Fonts are parsed once, outside the loop.
+func BenchmarkText9x6(b *testing.B) {
+	var c corpusCase
+	for _, cc := range loadCases(b, "public") {
+		if cc.Name == "dm-postcard-9x6-back" {
+			c = cc
+		}
+	}
+	src, err := os.ReadFile(filepath.Join(corpusRoot, "public", c.File))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cv, err := fabric.Parse(src, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if cv, err = fabric.SubstituteText(cv, c.Data, false); err != nil {
+		b.Fatal(err)
+	}
+	var texts []*fabric.Text
+	fabric.WalkText(cv, func(t *fabric.Text) { texts = append(texts, t) })
+	fonts := layout.NewFonts(corpusFonts(b), false)
+	b.Run("layout-warm", func(b *testing.B) {
+		eng := layout.NewEngine(fonts)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, t := range texts {
+				if _, err := eng.Layout(t); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("layout-cold", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			eng := layout.NewEngine(fonts)
+			for _, t := range texts {
+				if _, err := eng.Layout(t); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("draw-300dpi", func(b *testing.B) {
+		only := &fabric.Canvas{Version: cv.Version}
+		for _, t := range texts {
+			only.Objects = append(only.Objects, t)
+		}
+		plan, err := render.Compile(context.Background(), only, render.Options{Width: c.Width, Height: c.Height, Scale: 3.125, Fonts: corpusFonts(b)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		dst := image.NewRGBA(plan.Bounds())
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if err := plan.RenderTo(context.Background(), dst); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -338,45 +338,42 @@ func (m *measured) enlargeSpaces() {
 				shift += extra
 			}
 		}
-		ln.width = m.width
+		// getLineWidth keeps the measured width.
 	}
 }
 
 // isSpace is Fabric's _reSpaceAndTab (/[ \t\r]/).
 func isSpace(s string) bool { return s == " " || s == "\t" || s == "\r" }
 
-// lineLeftOffset is Fabric's _getLineLeftOffset.
+// lineLeftOffset is Fabric's _getLineLeftOffset: justified lines start
+// at 0, justify-* end lines align like left/center/right, and rtl mirrors.
 func (m *measured) lineLeftOffset(i int) float64 {
 	t := m.t
 	ln := &m.lines[i]
 	d := m.width - ln.width
 	align := t.TextAlign
-	if ln.paraEnd {
-		switch align {
-		case "justify-center":
-			align = "center"
-		case "justify-right":
-			align = "right"
-		case "justify-left":
-			align = "left"
-		}
+	end := ln.paraEnd
+	if align == "justify" || (!end && (align == "justify-center" || align == "justify-right" || align == "justify-left")) {
+		return 0
+	}
+	left := 0.0
+	switch align {
+	case "center", "justify-center":
+		left = d / 2
+	case "right", "justify-right":
+		left = d
 	}
 	if t.Direction == "rtl" {
 		switch align {
+		case "right", "justify", "justify-right":
+			left = 0
 		case "left", "justify-left":
-			return -d
+			left = -d
 		case "center", "justify-center":
-			return -d / 2
+			left = -d / 2
 		}
-		return 0
 	}
-	switch align {
-	case "center":
-		return d / 2
-	case "right":
-		return d
-	}
-	return 0
+	return left
 }
 
 // styleIndex answers per-character style lookups.
