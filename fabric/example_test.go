@@ -29,7 +29,7 @@ func ExampleParse() {
 func ExampleSubstituteText() {
 	c, _ := fabric.Parse([]byte(`{"version":"6.9.1","objects":[{"type":"Textbox","text":"Dear {{ name }},",
 		"styles":[{"start":5,"end":6,"style":{"fontWeight":"bold"}}]}]}`), nil)
-	out, err := fabric.SubstituteText(c, map[string]string{"name": "Zoë"}, false)
+	out, err := fabric.SubstituteText(c, map[string]string{"name": "Zoë"}, fabric.MissingError)
 	if err != nil {
 		panic(err)
 	}

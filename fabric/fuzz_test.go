@@ -42,7 +42,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil canvas without error")
 		}
 		_ = fabric.Placeholders(c)
-		if _, err := fabric.SubstituteText(c, map[string]string{}, true); err != nil {
+		if _, err := fabric.SubstituteText(c, map[string]string{}, fabric.MissingKeep); err != nil {
 			t.Fatalf("substitute with allowMissing: %v", err)
 		}
 	})

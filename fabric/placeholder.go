@@ -7,8 +7,22 @@ import (
 	"strings"
 )
 
-// placeholderRe matches {{key}} with optional spaces inside the braces.
-var placeholderRe = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}`)
+// placeholderRe matches {{key}} with optional spaces inside the braces,
+// and fabricpress's {{key|default}} form.
+var placeholderRe = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_.-]+)\s*(?:\|([^{}]*))?\}\}`)
+
+// MissingPolicy says what a placeholder without a value (and without a
+// default) becomes.
+type MissingPolicy int
+
+const (
+	// MissingError fails with a *MissingFieldError naming the fields.
+	MissingError MissingPolicy = iota
+	// MissingKeep leaves the placeholder text as it is.
+	MissingKeep
+	// MissingEmpty removes the placeholder.
+	MissingEmpty
+)
 
 // MissingFieldError lists placeholders that had no value in the record.
 type MissingFieldError struct {
@@ -20,7 +34,7 @@ func (e *MissingFieldError) Error() string {
 }
 
 // Placeholders lists the distinct {{keys}} used in the canvas's text, in
-// order of first use.
+// order of first use. Keys with a default ({{key|default}}) are included.
 func Placeholders(c *Canvas) []string {
 	seen := map[string]bool{}
 	var keys []string
@@ -65,10 +79,11 @@ func WalkText(c *Canvas, fn func(*Text)) {
 // replaced by data[key], keeping per-character styles aligned: inserted
 // characters take the style of the placeholder's first character and later
 // styles shift (the rule of tools/fabric-ref/lib/textobj.mjs). c is not
-// modified; unchanged objects are shared. A key missing from data is a
-// *MissingFieldError unless allowMissing, which leaves the placeholder.
-func SubstituteText(c *Canvas, data map[string]string, allowMissing bool) (*Canvas, error) {
-	var missing []string
+// modified; unchanged objects are shared. A key absent from data, or empty
+// when the placeholder has a default, takes the default
+// ({{first_name|Friend}}); without one, missing decides.
+func SubstituteText(c *Canvas, data map[string]string, missing MissingPolicy) (*Canvas, error) {
+	var absent []string
 	var rewrite func(o Object) Object
 	rewrite = func(o Object) Object {
 		if o == nil {
@@ -79,7 +94,7 @@ func SubstituteText(c *Canvas, data map[string]string, allowMissing bool) (*Canv
 		case *Text:
 			if placeholderRe.MatchString(s.Text) {
 				cp := *s
-				cp.Text, cp.Styles = substitute(s, data, allowMissing, &missing)
+				cp.Text, cp.Styles = substitute(s, data, missing, &absent)
 				out = &cp
 			}
 		case *Group:
@@ -116,8 +131,8 @@ func SubstituteText(c *Canvas, data map[string]string, allowMissing bool) (*Canv
 	cp.BackgroundImage = rewrite(c.BackgroundImage)
 	cp.OverlayImage = rewrite(c.OverlayImage)
 	cp.ClipPath = rewrite(c.ClipPath)
-	if len(missing) > 0 {
-		return nil, &MissingFieldError{Missing: missing}
+	if len(absent) > 0 {
+		return nil, &MissingFieldError{Missing: absent}
 	}
 	return &cp, nil
 }
@@ -176,7 +191,7 @@ type unit struct {
 	style   *CharStyle
 }
 
-func substitute(t *Text, data map[string]string, allowMissing bool, missing *[]string) (string, []StyleRun) {
+func substitute(t *Text, data map[string]string, policy MissingPolicy, missing *[]string) (string, []StyleRun) {
 	units, offsets := textUnits(t.Text, t.Version, t.Styles)
 	hasStyles := len(t.Styles) > 0
 	var out []unit
@@ -196,11 +211,19 @@ func substitute(t *Text, data map[string]string, allowMissing bool, missing *[]s
 			ui++
 		}
 		val, ok := data[key]
+		if m[4] >= 0 && (!ok || val == "") {
+			val, ok = strings.TrimSpace(t.Text[m[4]:m[5]]), true
+		}
 		if !ok {
-			if !allowMissing {
+			switch policy {
+			case MissingError:
 				*missing = append(*missing, t.JSONPath+": {{"+key+"}}")
+				val = t.Text[start:end]
+			case MissingKeep:
+				val = t.Text[start:end]
+			case MissingEmpty:
+				val = ""
 			}
-			val = t.Text[start:end]
 		}
 		vu, _ := textUnits(val, t.Version, nil)
 		for _, u := range vu {

@@ -29,7 +29,7 @@ func benchPlan(b *testing.B, scale float64) *render.Plan {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if cv, err = fabric.SubstituteText(cv, c.Data, false); err != nil {
+	if cv, err = fabric.SubstituteText(cv, c.Data, fabric.MissingError); err != nil {
 		b.Fatal(err)
 	}
 	plan, err := render.Compile(context.Background(), cv, render.Options{
@@ -92,7 +92,7 @@ func BenchmarkText9x6(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if cv, err = fabric.SubstituteText(cv, c.Data, false); err != nil {
+	if cv, err = fabric.SubstituteText(cv, c.Data, fabric.MissingError); err != nil {
 		b.Fatal(err)
 	}
 	var texts []*fabric.Text

@@ -86,7 +86,7 @@ func renderCase(t testing.TB, set string, c corpusCase) *image.RGBA {
 		t.Fatalf("parse: %v", err)
 	}
 	if c.Data != nil {
-		if cv, err = fabric.SubstituteText(cv, c.Data, false); err != nil {
+		if cv, err = fabric.SubstituteText(cv, c.Data, fabric.MissingError); err != nil {
 			t.Fatalf("data: %v", err)
 		}
 	}
@@ -105,20 +105,32 @@ func renderCase(t testing.TB, set string, c corpusCase) *image.RGBA {
 }
 
 // Mismatch limits (percent of pixels, pixelmatch threshold 0.1, AA not
-// counted). Cases without text must stay at or below 1%; text cases have
-// their own limits until the text engine lands (issue 3).
-const shapeLimit = 1.0
+// counted): cases without text at or below 1% (median 0.1%), cases with
+// text at or below 1.5% (median 0.6%).
+const (
+	shapeLimit      = 1.0
+	shapeMedianLim  = 0.1
+	textLimit       = 1.5
+	textMedianLimit = 0.6
+)
 
-var textLimits = map[string]float64{}
-
-func limitFor(set string, c corpusCase) float64 {
-	if l, ok := textLimits[set+"/"+c.Name]; ok {
-		return l
-	}
+func limitFor(c corpusCase) float64 {
 	if c.hasText() {
-		return 10
+		return textLimit
 	}
 	return shapeLimit
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // TestGoldenFabric renders every corpus case and compares it with the PNG
@@ -126,7 +138,7 @@ func limitFor(set string, c corpusCase) float64 {
 func TestGoldenFabric(t *testing.T) {
 	for _, set := range corpora {
 		cases := loadCases(t, set)
-		var shapeFigures []float64
+		var shapeFigures, textFigures []float64
 		var mu sync.Mutex
 		t.Run(set, func(t *testing.T) {
 			for _, c := range cases {
@@ -142,13 +154,15 @@ func TestGoldenFabric(t *testing.T) {
 						t.Fatal(err)
 					}
 					t.Logf("%s/%s: %.3f%% mismatched (%s)", set, c.Name, res.Percent, res)
-					if !c.hasText() {
-						mu.Lock()
+					mu.Lock()
+					if c.hasText() {
+						textFigures = append(textFigures, res.Percent)
+					} else {
 						shapeFigures = append(shapeFigures, res.Percent)
-						mu.Unlock()
 					}
+					mu.Unlock()
 					dir := *outDir
-					lim := limitFor(set, c)
+					lim := limitFor(c)
 					if res.Percent > lim && dir == "" {
 						dir = t.TempDir()
 					}
@@ -163,16 +177,17 @@ func TestGoldenFabric(t *testing.T) {
 				})
 			}
 		})
-		if set == "public" && len(shapeFigures) > 0 {
-			sort.Float64s(shapeFigures)
-			med := shapeFigures[len(shapeFigures)/2]
-			if len(shapeFigures)%2 == 0 {
-				med = (shapeFigures[len(shapeFigures)/2-1] + med) / 2
-			}
-			t.Logf("public: median mismatch of %d cases without text: %.3f%%", len(shapeFigures), med)
-			if med > 0.1 {
-				t.Errorf("median mismatch of cases without text %.3f%% > 0.1%%", med)
-			}
+		if set != "public" {
+			continue
+		}
+		ms, mt := median(shapeFigures), median(textFigures)
+		t.Logf("public: median mismatch %.3f%% over %d cases without text, %.3f%% over %d cases with text",
+			ms, len(shapeFigures), mt, len(textFigures))
+		if ms > shapeMedianLim {
+			t.Errorf("median mismatch of cases without text %.3f%% > %.2f%%", ms, shapeMedianLim)
+		}
+		if mt > textMedianLimit {
+			t.Errorf("median mismatch of cases with text %.3f%% > %.2f%%", mt, textMedianLimit)
 		}
 	}
 }

@@ -45,7 +45,7 @@ func TestGoldenScenes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c, err = fabric.SubstituteText(c, map[string]string{"name": "Łukasz"}, false); err != nil {
+			if c, err = fabric.SubstituteText(c, map[string]string{"name": "Łukasz"}, fabric.MissingError); err != nil {
 				t.Fatal(err)
 			}
 			plan, err := render.Compile(context.Background(), c, render.Options{Width: sc.Width, Height: sc.Height, Scale: sc.Multiplier, Fonts: corpusFonts(t)})

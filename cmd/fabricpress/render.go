@@ -25,9 +25,10 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	height := fs.Float64("height", 0, "canvas height in px")
 	scale := fs.Float64("scale", 1, "output multiplier (3.125 = 300 DPI)")
 	data := fs.String("data", "", "JSON object of field -> value replacing {{field}} in text")
-	fonts := fs.String("fonts", "", "font manifest (fonts.json format)")
+	fonts := fs.String("fonts", "", "font manifest (fonts.json format) or a folder of .ttf/.otf files")
 	assets := fs.String("assets", "", "folder that local image paths are read from (default: the template's folder)")
 	fallback := fs.Bool("font-fallback", false, "draw unregistered font families with the embedded Go font (reported)")
+	missing := fs.String("missing", "error", "a {{field}} the data lacks (and without a |default): error, keep or empty")
 	out := fs.String("o", "", "output PNG file (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,12 +48,16 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%s: %w", *template, err)
 	}
+	policy, ok := map[string]fabric.MissingPolicy{"error": fabric.MissingError, "keep": fabric.MissingKeep, "empty": fabric.MissingEmpty}[*missing]
+	if !ok {
+		return usageError{fmt.Sprintf("-missing %q: want error, keep or empty", *missing)}
+	}
 	if *data != "" {
 		record, err := readRecord(*data)
 		if err != nil {
 			return err
 		}
-		if c, err = fabric.SubstituteText(c, record, false); err != nil {
+		if c, err = fabric.SubstituteText(c, record, policy); err != nil {
 			return err
 		}
 	}
@@ -61,7 +66,7 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		opts.AssetsDir = filepath.Dir(*template)
 	}
 	if *fonts != "" {
-		if opts.Fonts, err = font.LoadManifest(*fonts); err != nil {
+		if opts.Fonts, err = font.Load(*fonts); err != nil {
 			return err
 		}
 	}

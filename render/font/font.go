@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -187,6 +188,11 @@ func (r *Registry) Resolve(family, weight, style string) (*Font, error) {
 	}
 	r.mu.RLock()
 	f := r.faces[key(fam, w, st)]
+	if f == nil {
+		if alias, ok := aliases[strings.ToLower(fam)]; ok {
+			f = r.faces[key(alias, w, st)]
+		}
+	}
 	r.mu.RUnlock()
 	if f == nil {
 		return nil, fmt.Errorf("%w: family %q weight %d style %s", ErrNotFound, fam, w, st)
@@ -456,4 +462,96 @@ func (r *Registry) Fonts() []*Font {
 		return a.Style < b.Style
 	})
 	return out
+}
+
+// AddDir registers every TrueType and OpenType font found under dir
+// (recursively), under the family, weight and style the font's own name
+// and OS/2 tables give. A font already registered under the same family,
+// weight and style is kept. Files that do not parse are skipped and
+// reported together in the error, after the others are registered.
+func (r *Registry) AddDir(dir string) error {
+	var bad []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".ttf", ".otf":
+		default:
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		pf, err := parse(data)
+		if err != nil {
+			bad = append(bad, filepath.Base(path))
+			return nil
+		}
+		desc := pf.ts.Describe()
+		style := "normal"
+		if desc.Aspect.Style == tsfont.StyleItalic {
+			style = "italic"
+		}
+		weight := int(desc.Aspect.Weight)
+		if weight <= 0 {
+			weight = 400
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		fam, err := NormalizeFamily(desc.Family)
+		if err != nil {
+			bad = append(bad, filepath.Base(path))
+			return nil
+		}
+		if _, dup := r.faces[key(fam, weight, style)]; dup {
+			return nil
+		}
+		r.files[path] = pf
+		return r.add(fam, weight, style, path, pf)
+	})
+	if err != nil {
+		return fmt.Errorf("font folder %s: %w", dir, err)
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("font folder %s: %d files are not usable fonts (first: %s)", dir, len(bad), bad[0])
+	}
+	return nil
+}
+
+// Load reads fonts from a manifest file (fonts.json format) or a folder.
+func Load(path string) (*Registry, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("fonts: %w", err)
+	}
+	r := NewRegistry()
+	if fi.IsDir() {
+		err = r.AddDir(path)
+	} else {
+		err = r.AddManifest(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.Len() == 0 {
+		return nil, fmt.Errorf("fonts: no fonts in %s", path)
+	}
+	return r, nil
+}
+
+// aliases maps the families every design tool offers to their
+// metric-compatible free faces, used when the family itself is not
+// registered.
+var aliases = map[string]string{
+	"arial":           "Liberation Sans",
+	"helvetica":       "Liberation Sans",
+	"times new roman": "Liberation Serif",
+	"times":           "Liberation Serif",
+	"courier new":     "Liberation Mono",
+	"courier":         "Liberation Mono",
 }

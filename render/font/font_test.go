@@ -112,3 +112,36 @@ func TestConcurrentFaces(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestFolderAndAliases(t *testing.T) {
+	r := font.NewRegistry()
+	if err := r.AddDir("/usr/share/fonts/truetype/liberation"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ family, weight, style, file string }{
+		{"Liberation Sans", "bold", "italic", "LiberationSans-BoldItalic.ttf"},
+		{"Liberation Mono", "normal", "normal", "LiberationMono-Regular.ttf"},
+		// Aliases reach the metric-compatible faces.
+		{"Arial", "normal", "normal", "LiberationSans-Regular.ttf"},
+		{"Helvetica", "bold", "normal", "LiberationSans-Bold.ttf"},
+		{"Times New Roman", "normal", "italic", "LiberationSerif-Italic.ttf"},
+		{"Courier New", "bold", "normal", "LiberationMono-Bold.ttf"},
+	} {
+		f, err := r.Resolve(tc.family, tc.weight, tc.style)
+		if err != nil {
+			t.Errorf("%s: %v", tc.family, err)
+			continue
+		}
+		if !strings.HasSuffix(f.File, tc.file) {
+			t.Errorf("%s %s %s: %s, want %s", tc.family, tc.weight, tc.style, f.File, tc.file)
+		}
+	}
+	if _, err := font.Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no fonts") {
+		t.Errorf("empty folder: %v", err)
+	}
+	bad := t.TempDir()
+	writeFile(t, bad+"/broken.ttf", "not a font")
+	if err := font.NewRegistry().AddDir(bad); err == nil || !strings.Contains(err.Error(), "broken.ttf") {
+		t.Errorf("broken font: %v", err)
+	}
+}

@@ -98,7 +98,7 @@ func TestSubstitutionRewrapsAndKeepsStyles(t *testing.T) {
 		{"José Müller-Łukasiewicz", []string{"Dear José", "Müller-Łukasiewicz,", "your smile is due"}},
 		{"Zoë O'Brien", []string{"Dear Zoë O'Brien,", "your smile is due"}},
 	} {
-		out, err := fabric.SubstituteText(c, map[string]string{"first_name": tc.name}, false)
+		out, err := fabric.SubstituteText(c, map[string]string{"first_name": tc.name}, fabric.MissingError)
 		if err != nil {
 			t.Fatal(err)
 		}
