@@ -232,6 +232,10 @@ type Image struct {
 	ResizeFilter *Filter
 	// ImageSmoothing is Fabric's imageSmoothing (not serialised; true).
 	ImageSmoothing bool
+	// Fit is set by Bind when a new source was swapped in: how it fills
+	// the Width×Height box (FitStretch, FitCover, FitContain); FitNone
+	// draws as Fabric does.
+	Fit string
 }
 
 // Group holds child objects positioned relative to the group centre.

@@ -180,6 +180,10 @@ func withClip(o Object, clip Object) Object {
 		cp := *s
 		cp.ClipPath = clip
 		return &cp
+	case *Barcode:
+		cp := *s
+		cp.ClipPath = clip
+		return &cp
 	}
 	panic(fmt.Sprintf("fabric: withClip: unexpected %T", o))
 }

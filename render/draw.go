@@ -155,7 +155,7 @@ func (r *renderer) objectSize(o fabric.Object) (float64, float64) {
 		return 0, 0
 	case *fabric.Image:
 		w, h := b.Width, b.Height
-		if img := r.plan.images[imageKey(s.Src, s.Filters)]; img != nil {
+		if img := r.plan.images[imageKey(s.Src, s.Filters)]; img != nil && s.Fit == fabric.FitNone {
 			if w == 0 {
 				w = float64(img.Rect.Dx())
 			}
@@ -340,6 +340,8 @@ func (r *renderer) drawContent(dst *image.RGBA, o fabric.Object, m fabric.Matrix
 		r.drawImage(dst, s, m, w, h, opt)
 	case *fabric.Text:
 		r.drawText(dst, s, m, opt)
+	case *fabric.Barcode:
+		r.drawBarcode(dst, s, m, w, h, opt)
 	default:
 		p := shapePath(o)
 		if p == nil {

@@ -88,31 +88,30 @@ func (r *renderer) drawImage(dst *image.RGBA, im *fabric.Image, m fabric.Matrix,
 		if img == nil {
 			return
 		}
-		elW, elH := float64(img.Rect.Dx()), float64(img.Rect.Dy())
-		cropX, cropY := math.Max(im.CropX, 0), math.Max(im.CropY, 0)
-		sW, sH := math.Min(w, elW-cropX), math.Min(h, elH-cropY)
-		dW, dH := math.Min(w, elW-cropX), math.Min(h, elH-cropY)
-		if sW <= 0 || sH <= 0 || dW <= 0 || dH <= 0 {
+		srcR, dstR, ok := imagePlacement(im, float64(img.Rect.Dx()), float64(img.Rect.Dy()), w, h)
+		if !ok {
 			return
 		}
 		box := &path{}
-		x, y := -w/2, -h/2
-		box.moveTo(x, y)
-		box.lineTo(x+dW, y)
-		box.lineTo(x+dW, y+dH)
-		box.lineTo(x, y+dH)
+		box.moveTo(dstR.x, dstR.y)
+		box.lineTo(dstR.x+dstR.w, dstR.y)
+		box.lineTo(dstR.x+dstR.w, dstR.y+dstR.h)
+		box.lineTo(dstR.x, dstR.y+dstR.h)
 		box.close()
 		if opt.forClipping {
 			r.fillPath(dst, box, m, false, solidShader{rgba{0, 0, 0, 1}}, 1, opSourceOver)
 			return
 		}
-		// source pixel = local + (w/2 + cropX, h/2 + cropY)
-		inv, ok := m.Mul(fabric.Translate(x-cropX, y-cropY)).Invert()
+		// local (dstR) -> source pixels (srcR)
+		toSrc := fabric.Translate(dstR.x, dstR.y).
+			Mul(fabric.Scale(dstR.w/srcR.w, dstR.h/srcR.h)).
+			Mul(fabric.Translate(-srcR.x, -srcR.y))
+		inv, ok := m.Mul(toSrc).Invert()
 		if !ok {
 			return
 		}
-		src := image.Rect(int(math.Floor(cropX)), int(math.Floor(cropY)),
-			int(math.Ceil(cropX+sW)), int(math.Ceil(cropY+sH))).Intersect(img.Rect)
+		src := image.Rect(int(math.Floor(srcR.x)), int(math.Floor(srcR.y)),
+			int(math.Ceil(srcR.x+srcR.w)), int(math.Ceil(srcR.y+srcR.h))).Intersect(img.Rect)
 		sh := &imageShader{img: img, inv: inv, src: src, smooth: im.ImageSmoothing, clampSrc: true}
 		r.fillPath(dst, box, m, false, sh, 1, opSourceOver)
 	}
@@ -130,4 +129,49 @@ func (r *renderer) drawImage(dst *image.RGBA, im *fabric.Image, m fabric.Matrix,
 		fill()
 		strokeFn()
 	}
+}
+
+type rectF struct{ x, y, w, h float64 }
+
+// imagePlacement returns the source rectangle (image pixels) drawn into
+// the destination rectangle (local units) for an image of natural size
+// elW×elH in a w×h box. Without a Fit it is Fabric's Image._renderFill:
+// the crop rectangle at one local unit per pixel, never stretched. With a
+// Fit (set by a binding), the image fills the box: stretched, or scaled
+// uniformly on screen (the object's own scale counted) to cover or be
+// contained, centred.
+func imagePlacement(im *fabric.Image, elW, elH, w, h float64) (src, dst rectF, ok bool) {
+	switch im.Fit {
+	case fabric.FitNone:
+		cropX, cropY := math.Max(im.CropX, 0), math.Max(im.CropY, 0)
+		sw, sh := math.Min(w, elW-cropX), math.Min(h, elH-cropY)
+		src = rectF{cropX, cropY, sw, sh}
+		dst = rectF{-w / 2, -h / 2, sw, sh}
+	case fabric.FitStretch:
+		src = rectF{0, 0, elW, elH}
+		dst = rectF{-w / 2, -h / 2, w, h}
+	case fabric.FitCover, fabric.FitContain:
+		sx, sy := math.Abs(im.ScaleX), math.Abs(im.ScaleY)
+		fx, fy := w*sx/elW, h*sy/elH // screen pixels per image pixel
+		s := math.Min(fx, fy)
+		if im.Fit == fabric.FitCover {
+			s = math.Max(fx, fy)
+		}
+		if s <= 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+			return src, dst, false
+		}
+		if im.Fit == fabric.FitContain {
+			dw, dh := elW*s/sx, elH*s/sy
+			src = rectF{0, 0, elW, elH}
+			dst = rectF{-dw / 2, -dh / 2, dw, dh}
+		} else {
+			vw, vh := w*sx/s, h*sy/s // visible part of the image, in pixels
+			src = rectF{(elW - vw) / 2, (elH - vh) / 2, vw, vh}
+			dst = rectF{-w / 2, -h / 2, w, h}
+		}
+	default:
+		return src, dst, false
+	}
+	ok = src.w > 0 && src.h > 0 && dst.w > 0 && dst.h > 0
+	return src, dst, ok
 }

@@ -42,6 +42,9 @@ type Options struct {
 	MaxOutputPixels int
 	// MaxImagePixels bounds each decoded source image; default 50,000,000.
 	MaxImagePixels int
+	// Cache shares decoded images between plans (one per template or
+	// job); nil decodes every image for every plan.
+	Cache *ImageCache
 }
 
 // ErrSize reports a missing or unacceptable output size.
@@ -56,6 +59,7 @@ type Plan struct {
 	height int
 	// images by source string, decoded, filtered per object below.
 	images map[string]*image.RGBA
+	codes  map[*fabric.Barcode]*codeGeom
 	fonts  *layout.Fonts
 
 	mu       sync.Mutex
@@ -96,7 +100,7 @@ func Compile(ctx context.Context, c *fabric.Canvas, opts Options) (*Plan, error)
 	}
 	p := &Plan{
 		canvas: c, opts: opts, width: int(w), height: int(h),
-		images: map[string]*image.RGBA{}, fonts: layout.NewFonts(opts.Fonts, opts.FontFallback),
+		images: map[string]*image.RGBA{}, codes: map[*fabric.Barcode]*codeGeom{}, fonts: layout.NewFonts(opts.Fonts, opts.FontFallback),
 		layouts: map[*fabric.Text]*layout.Block{},
 	}
 	p.engine = layout.NewEngine(p.fonts)
@@ -149,6 +153,12 @@ func (p *Plan) prepare(ctx context.Context) error {
 			if _, err := p.layout(s); err != nil {
 				return err
 			}
+		case *fabric.Barcode:
+			g, err := barcodeGeom(s)
+			if err != nil {
+				return &fabric.Error{Path: s.JSONPath, Err: err}
+			}
+			p.codes[s] = g
 		case *fabric.Group:
 			for _, c := range s.Objects {
 				if err := visit(c); err != nil {
@@ -198,18 +208,36 @@ func (p *Plan) loadImage(ctx context.Context, src string, filters []fabric.Filte
 	if src == "" {
 		return fail(errors.New("image has no src"))
 	}
-	data, err := p.opts.Images.Load(ctx, src)
-	if err != nil {
-		return fail(err)
-	}
-	img, err := decodeImage(data, p.opts.MaxImagePixels)
-	if err != nil {
-		return fail(err)
-	}
-	if len(filters) > 0 {
-		if img, err = filtered(img, filters); err != nil {
-			return &fabric.Error{Path: path + ".filters", Err: err}
+	var filterErr error
+	load := func() (*image.RGBA, error) {
+		data, err := p.opts.Images.Load(ctx, src)
+		if err != nil {
+			return nil, err
 		}
+		img, err := decodeImage(data, p.opts.MaxImagePixels)
+		if err != nil {
+			return nil, err
+		}
+		if len(filters) > 0 {
+			if img, err = filtered(img, filters); err != nil {
+				filterErr = err
+				return nil, err
+			}
+		}
+		return img, nil
+	}
+	var img *image.RGBA
+	var err error
+	if p.opts.Cache != nil {
+		img, err = p.opts.Cache.get(ctx, key, load)
+	} else {
+		img, err = load()
+	}
+	if filterErr != nil {
+		return &fabric.Error{Path: path + ".filters", Err: filterErr}
+	}
+	if err != nil {
+		return fail(err)
 	}
 	p.images[key] = img
 	return nil

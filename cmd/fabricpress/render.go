@@ -28,6 +28,7 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fonts := fs.String("fonts", "", "font manifest (fonts.json format) or a folder of .ttf/.otf files")
 	assets := fs.String("assets", "", "folder that local image paths are read from (default: the template's folder)")
 	fallback := fs.Bool("font-fallback", false, "draw unregistered font families with the embedded Go font (reported)")
+	mapping := fs.String("mapping", "", "mapping JSON: object bindings by name or id (text, image, qr, barcode) or index")
 	missing := fs.String("missing", "error", "a {{field}} the data lacks (and without a |default): error, keep or empty")
 	out := fs.String("o", "", "output PNG file (required)")
 	if err := fs.Parse(args); err != nil {
@@ -52,12 +53,28 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if !ok {
 		return usageError{fmt.Sprintf("-missing %q: want error, keep or empty", *missing)}
 	}
-	if *data != "" {
-		record, err := readRecord(*data)
+	m := &fabric.Mapping{}
+	if *mapping != "" {
+		b, err := os.ReadFile(*mapping)
 		if err != nil {
 			return err
 		}
-		if c, err = fabric.SubstituteText(c, record, policy); err != nil {
+		if m, err = fabric.ParseMapping(b); err != nil {
+			return fmt.Errorf("%s: %w", *mapping, err)
+		}
+		if err := m.Check(c); err != nil {
+			return fmt.Errorf("%s: %w", *mapping, err)
+		}
+	}
+	m.Missing = policy
+	record := map[string]string{}
+	if *data != "" {
+		if record, err = readRecord(*data); err != nil {
+			return err
+		}
+	}
+	if *data != "" || *mapping != "" {
+		if c, err = fabric.Bind(c, record, m); err != nil {
 			return err
 		}
 	}
