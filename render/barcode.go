@@ -107,11 +107,11 @@ func (r *renderer) drawBarcode(dst *image.RGBA, b *fabric.Barcode, m fabric.Matr
 	r.fillPath(dst, bg, m, false, solidShader{light}, 1, opSourceOver)
 	p := &path{}
 	for _, rc := range g.rects {
-		x, y := -bw/2+rc.X*ux, -bh/2+rc.Y*uy
+		x, y, w, h := -bw/2+rc.X*ux, -bh/2+rc.Y*uy, rc.W*ux, rc.H*uy
 		p.moveTo(x, y)
-		p.lineTo(x+rc.W*ux, y)
-		p.lineTo(x+rc.W*ux, y+rc.H*uy)
-		p.lineTo(x, y+rc.H*uy)
+		p.lineTo(x+w, y)
+		p.lineTo(x+w, y+h)
+		p.lineTo(x, y+h)
 		p.close()
 	}
 	r.fillPath(dst, p, m, false, solidShader{dark}, 1, opSourceOver)

@@ -12,8 +12,9 @@ import (
 	"github.com/fabricpress/fabricpress/render/layout"
 )
 
-// benchPlan compiles the 9x6 postcard back with its data at scale.
-func benchPlan(b *testing.B, scale float64) *render.Plan {
+// postcardCase returns the 9x6 postcard back corpus case, parsed and with
+// its data substituted.
+func postcardCase(b *testing.B) (corpusCase, *fabric.Canvas) {
 	b.Helper()
 	var c corpusCase
 	for _, cc := range loadCases(b, "public") {
@@ -32,6 +33,13 @@ func benchPlan(b *testing.B, scale float64) *render.Plan {
 	if cv, err = fabric.SubstituteText(cv, c.Data, fabric.MissingError); err != nil {
 		b.Fatal(err)
 	}
+	return c, cv
+}
+
+// benchPlan compiles the 9x6 postcard back with its data at scale.
+func benchPlan(b *testing.B, scale float64) *render.Plan {
+	b.Helper()
+	c, cv := postcardCase(b)
 	plan, err := render.Compile(context.Background(), cv, render.Options{
 		Width: c.Width, Height: c.Height, Scale: scale, Fonts: corpusFonts(b),
 	})
@@ -78,23 +86,7 @@ func BenchmarkCompile9x6(b *testing.B) {
 // engine, as a worker reuses one, and a cold one) and draws only them at
 // 300 DPI. Fonts are parsed once, outside the loop.
 func BenchmarkText9x6(b *testing.B) {
-	var c corpusCase
-	for _, cc := range loadCases(b, "public") {
-		if cc.Name == "dm-postcard-9x6-back" {
-			c = cc
-		}
-	}
-	src, err := os.ReadFile(filepath.Join(corpusRoot, "public", c.File))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cv, err := fabric.Parse(src, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if cv, err = fabric.SubstituteText(cv, c.Data, fabric.MissingError); err != nil {
-		b.Fatal(err)
-	}
+	c, cv := postcardCase(b)
 	var texts []*fabric.Text
 	fabric.WalkText(cv, func(t *fabric.Text) { texts = append(texts, t) })
 	fonts := layout.NewFonts(corpusFonts(b), false)

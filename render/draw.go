@@ -375,13 +375,7 @@ func (r *renderer) paintInOrder(dst *image.RGBA, o fabric.Object, p *path, m fab
 		sm := r.strokeMatrix(b, m)
 		r.strokePath(dst, p, m, sm, b, r.shaderFor(b.Stroke, sm, w, h), 1, opSourceOver)
 	}
-	if b.PaintFirst == "stroke" {
-		strokeFn()
-		fill()
-	} else {
-		fill()
-		strokeFn()
-	}
+	inPaintOrder(b.PaintFirst, fill, strokeFn)
 }
 
 // strokeMatrix is the transform in force when Fabric strokes: with

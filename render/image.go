@@ -92,12 +92,7 @@ func (r *renderer) drawImage(dst *image.RGBA, im *fabric.Image, m fabric.Matrix,
 		if !ok {
 			return
 		}
-		box := &path{}
-		box.moveTo(dstR.x, dstR.y)
-		box.lineTo(dstR.x+dstR.w, dstR.y)
-		box.lineTo(dstR.x+dstR.w, dstR.y+dstR.h)
-		box.lineTo(dstR.x, dstR.y+dstR.h)
-		box.close()
+		box := rectAt(dstR.x, dstR.y, dstR.w, dstR.h)
 		if opt.forClipping {
 			r.fillPath(dst, box, m, false, solidShader{rgba{0, 0, 0, 1}}, 1, opSourceOver)
 			return
@@ -122,13 +117,7 @@ func (r *renderer) drawImage(dst *image.RGBA, im *fabric.Image, m fabric.Matrix,
 		sm := r.strokeMatrix(b, m)
 		r.strokePath(dst, rectPath(w, h), m, sm, b, r.shaderFor(b.Stroke, sm, w, h), 1, opSourceOver)
 	}
-	if b.PaintFirst == "stroke" {
-		strokeFn()
-		fill()
-	} else {
-		fill()
-		strokeFn()
-	}
+	inPaintOrder(b.PaintFirst, fill, strokeFn)
 }
 
 type rectF struct{ x, y, w, h float64 }

@@ -190,12 +190,27 @@ func toPolygon(subs []stroke.Subpath, evenOdd bool) *polygon {
 }
 
 // rectPath is a w×h rectangle centred on the origin.
-func rectPath(w, h float64) *path {
+func rectPath(w, h float64) *path { return rectAt(-w/2, -h/2, w, h) }
+
+// rectAt is the rectangle (x, y)-(x+w, y+h), traced clockwise.
+func rectAt(x, y, w, h float64) *path {
 	p := &path{}
-	p.moveTo(-w/2, -h/2)
-	p.lineTo(w/2, -h/2)
-	p.lineTo(w/2, h/2)
-	p.lineTo(-w/2, h/2)
+	p.moveTo(x, y)
+	p.lineTo(x+w, y)
+	p.lineTo(x+w, y+h)
+	p.lineTo(x, y+h)
 	p.close()
 	return p
+}
+
+// inPaintOrder runs fill then stroke, or stroke first when paintFirst is
+// "stroke" (Object._renderPaintInOrder).
+func inPaintOrder(paintFirst string, fill, stroke func()) {
+	if paintFirst == "stroke" {
+		stroke()
+		fill()
+		return
+	}
+	fill()
+	stroke()
 }

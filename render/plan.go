@@ -310,12 +310,7 @@ func (r *renderer) backgroundOrOverlay(dst *image.RGBA, fill fabric.Paint, obj f
 		// Offsets and transforms apply from the canvas origin.
 		sh := r.shaderFor(fill, vpt, 0, 0)
 		b := dst.Rect
-		rp := &path{}
-		rp.moveTo(float64(b.Min.X), float64(b.Min.Y))
-		rp.lineTo(float64(b.Max.X), float64(b.Min.Y))
-		rp.lineTo(float64(b.Max.X), float64(b.Max.Y))
-		rp.lineTo(float64(b.Min.X), float64(b.Max.Y))
-		rp.close()
+		rp := rectAt(float64(b.Min.X), float64(b.Min.Y), float64(b.Dx()), float64(b.Dy()))
 		r.fillPath(dst, rp, fabric.Identity, false, sh, 1, opSourceOver)
 	}
 	if obj != nil {

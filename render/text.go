@@ -72,13 +72,7 @@ func (r *renderer) drawText(dst *image.RGBA, t *fabric.Text, m fabric.Matrix, op
 		return
 	}
 	box := func(bx layout.Box) {
-		rp := &path{}
-		rp.moveTo(bx.X, bx.Y)
-		rp.lineTo(bx.X+bx.W, bx.Y)
-		rp.lineTo(bx.X+bx.W, bx.Y+bx.H)
-		rp.lineTo(bx.X, bx.Y+bx.H)
-		rp.close()
-		r.fillPath(dst, rp, m, false, r.shaderFor(bx.Paint, m, b.Width, b.Height), 1, opSourceOver)
+		r.fillPath(dst, rectAt(bx.X, bx.Y, bx.W, bx.H), m, false, r.shaderFor(bx.Paint, m, b.Width, b.Height), 1, opSourceOver)
 	}
 	if !opt.forClipping {
 		for _, bg := range b.Backgrounds {
@@ -96,13 +90,7 @@ func (r *renderer) drawText(dst *image.RGBA, t *fabric.Text, m fabric.Matrix, op
 			r.textGlyphs(dst, t, b, m, true, opt)
 		}
 	}
-	if t.PaintFirst == "stroke" {
-		strokeFn()
-		fill()
-	} else {
-		fill()
-		strokeFn()
-	}
+	inPaintOrder(t.PaintFirst, fill, strokeFn)
 	if !opt.forClipping {
 		for _, d := range b.Decorations {
 			if !d.Under {
