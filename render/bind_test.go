@@ -8,6 +8,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,6 +200,28 @@ func TestImageSwap(t *testing.T) {
 		})
 	}
 	m, _ := fabric.ParseMapping([]byte(`{"hero":{"image":"photo"}}`))
+	// HTTP(S) from an allowed host (a loopback test server, allowed only
+	// through the test-only AllowPrivate switch).
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(raw)
+	}))
+	defer srv.Close()
+	t.Run("http", func(t *testing.T) {
+		rec := map[string]string{"photo": srv.URL + "/red.png"}
+		for k, v := range sampleRecord {
+			rec[k] = v
+		}
+		u, _ := url.Parse(srv.URL)
+		loader := asset.New(asset.Options{AllowedHosts: []string{u.Host}, AllowPrivate: true})
+		img, err := renderBound(t, c, rec, m, render.Options{Scale: 1, Images: loader})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !isRed(inBox(img, 0.5, 0.5)) {
+			t.Error("the remote image was not drawn")
+		}
+	})
 	big := pngDataURL(t, 3000, 3000, color.RGBA{0, 0, 0, 255})
 	for _, tc := range []struct{ name, src, want string }{
 		{"path escape", "../../etc/passwd", "escapes"},
