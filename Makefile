@@ -3,20 +3,23 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 FONTS_MANIFEST ?= testdata/corpus/fonts.json
-# Debian packages that hold every file the font manifest names.
+# Debian packages that hold every file the font manifest names, and the
+# PDF tools the PDF tests rasterise and inspect with.
 FONT_PACKAGES ?= fonts-liberation fonts-dejavu-core fonts-open-sans fonts-roboto-unhinted fonts-lato
+PACKAGES ?= $(FONT_PACKAGES) poppler-utils
+TOOLS ?= pdftoppm pdftotext pdffonts pdfinfo
 OUT ?= out
 
-.PHONY: help test run build fonts vet fmt bench golden fuzz clean
+.PHONY: help test run build deps fonts vet fmt bench golden fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
 
-test: fonts ## go vet and the race-enabled tests (what CI runs)
+test: deps ## go vet and the race-enabled tests (what CI runs)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-run: fonts ## render the sample 9x6 postcard to out/postcard-9x6.png and print its path
+run: deps ## render the sample 9x6 postcard to out/postcard-9x6.png and print its path
 	@mkdir -p $(OUT)
 	@$(GO) run ./cmd/fabricpress render \
 		-template testdata/sample/postcard-9x6.json -width 864 -height 576 \
@@ -27,18 +30,22 @@ run: fonts ## render the sample 9x6 postcard to out/postcard-9x6.png and print i
 build: ## build bin/fabricpress
 	$(GO) build -o bin/fabricpress ./cmd/fabricpress
 
-fonts: ## make sure every font file of the manifest exists (installs the Debian packages as root)
+deps: ## install what the tests need: the manifest's fonts and poppler-utils (apt-get as root)
 	@missing=$$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' $(FONTS_MANIFEST) | sort -u | while read -r f; do [ -f "$$f" ] || echo "$$f"; done); \
+	for c in $(TOOLS); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "installing fonts: $(FONT_PACKAGES)"; \
-			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FONT_PACKAGES); } >/dev/null || exit 1; \
+			echo "installing: $(PACKAGES)"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PACKAGES); } >/dev/null || exit 1; \
 		else \
-			echo "missing font files (install: apt-get install $(FONT_PACKAGES)):"; echo "$$missing"; exit 1; \
+			echo "missing (install: apt-get install $(PACKAGES)):"; echo "$$missing"; exit 1; \
 		fi; \
 		missing=$$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' $(FONTS_MANIFEST) | sort -u | while read -r f; do [ -f "$$f" ] || echo "$$f"; done); \
+		for c in $(TOOLS); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 		if [ -n "$$missing" ]; then echo "still missing after install:"; echo "$$missing"; exit 1; fi; \
 	fi
+
+fonts: deps ## (alias of deps)
 
 vet: ## go vet
 	$(GO) vet ./...
@@ -46,14 +53,14 @@ vet: ## go vet
 fmt: ## gofmt every file
 	gofmt -w $$(git ls-files '*.go')
 
-bench: fonts ## benchmarks (parse, render at 300 DPI)
+bench: deps ## benchmarks (parse, render at 300 DPI)
 	$(GO) test -run '^$$' -bench . -benchmem ./fabric ./render
 
-golden: fonts ## rewrite our own regression goldens (never the Fabric.js references)
+golden: deps ## rewrite our own regression goldens (never the Fabric.js references)
 	$(GO) test ./render -run Golden -update
 
 fuzz: ## fuzz the parser for a minute
-	$(GO) test ./fabric -run '^$$' -fuzz FuzzParse -fuzztime 60s
+	$(GO) test ./fabric -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s
 
 clean: ## remove build output
 	rm -rf bin $(OUT)

@@ -3,7 +3,6 @@ package fabric
 import (
 	"image/color"
 	"math"
-	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -1081,7 +1080,10 @@ type FabricColor struct {
 	Unrecognised bool
 }
 
-var fabricBlack = FabricColor{A: 1}
+var (
+	fabricBlack        = FabricColor{A: 1}
+	fabricUnrecognised = FabricColor{A: 1, Unrecognised: true}
+)
 
 // Regular expressions of src/color/constants.ts (v6.9.1), written for
 // input that is already lower-cased and whitespace-normalised, and with
@@ -1181,20 +1183,11 @@ func ParseFabricSource(s string) FabricColor {
 		return fabricBlack
 	}
 	c := jsToLower(s)
-	if v, ok := cssNamedColors[c]; ok {
-		return FabricColor{R: float64(v >> 16), G: float64(v >> 8 & 0xff), B: float64(v & 0xff), A: 1}
-	}
-	if jsProtoKeys[c] {
-		return FabricColor{A: 1, Unrecognised: true}
-	}
-	if c == "transparent" {
-		return FabricColor{R: 255, G: 255, B: 255, A: 0}
-	}
-	if src, ok := fabricSourceFromHex(c, false); ok {
+	if src, ok := fabricSourceFromNameOrHex(c, false); ok {
 		return src
 	}
 	if !strings.HasPrefix(c, "rgb") && !strings.HasPrefix(c, "hsl") {
-		return FabricColor{A: 1, Unrecognised: true} // both regexes are anchored
+		return fabricUnrecognised // both regexes are anchored
 	}
 	n := normalizeWs(c)
 	if m := reFabricRGB.FindStringSubmatchIndex(n); m != nil {
@@ -1203,7 +1196,7 @@ func ParseFabricSource(s string) FabricColor {
 			v := n[m[2+2*i]:m[3+2*i]]
 			f := jsParseFloat(v)
 			if strings.HasSuffix(v, "%") {
-				f = jsRound(f * 2.55)
+				f = JSRound(f * 2.55)
 			}
 			ch[i] = f
 		}
@@ -1211,13 +1204,10 @@ func ParseFabricSource(s string) FabricColor {
 	}
 	if m := reFabricHSL.FindStringSubmatchIndex(n); m != nil {
 		deg := fabricAngleToDegrees(n[m[2]:m[3]])
-		h := math.Mod(math.Mod(deg, 360)+360, 360) / 360
-		sat := jsParseFloat(n[m[4]:m[5]]) / 100
-		l := jsParseFloat(n[m[6]:m[7]]) / 100
-		r, g, b := fabricHSLToRGB(h, sat, l)
+		r, g, b := fabricHSLToRGB(deg, n[m[4]:m[5]], n[m[6]:m[7]])
 		return FabricColor{R: r, G: g, B: b, A: fabricAlpha(n, m[8], m[9])}
 	}
-	return FabricColor{A: 1, Unrecognised: true}
+	return fabricUnrecognised
 }
 
 // fabricAlpha is fromAlphaToFloat(match[4]): 1 when the group did not take
@@ -1246,9 +1236,14 @@ func fabricAngleToDegrees(v string) float64 {
 	return f
 }
 
-// fabricHSLToRGB is the hsl branch of Color.sourceFromHsl (h, s, l in
-// fractions), rounded with Math.round.
-func fabricHSLToRGB(h, s, l float64) (r, g, b float64) {
+// fabricHSLToRGB is the hsl branch of Color.sourceFromHsl (v6 and v5):
+// the hue in degrees, taken modulo 360, saturation and lightness as the
+// strings matched, parseFloat'd and divided by 100, and the channels
+// rounded with Math.round.
+func fabricHSLToRGB(deg float64, sat, light string) (r, g, b float64) {
+	h := math.Mod(math.Mod(deg, 360)+360, 360) / 360
+	s := jsParseFloat(sat) / 100
+	l := jsParseFloat(light) / 100
 	if s == 0 {
 		r, g, b = l, l, l
 	} else {
@@ -1263,7 +1258,7 @@ func fabricHSLToRGB(h, s, l float64) (r, g, b float64) {
 		g = fabricHue2RGB(p, q, h)
 		b = fabricHue2RGB(p, q, h-1.0/3)
 	}
-	return jsRound(r * 255), jsRound(g * 255), jsRound(b * 255)
+	return JSRound(r * 255), JSRound(g * 255), JSRound(b * 255)
 }
 
 // fabricHue2RGB is Fabric's hue2rgb.
@@ -1283,6 +1278,24 @@ func fabricHue2RGB(p, q, t float64) float64 {
 		return p + float64(float64((q-p)*(2.0/3-t))*6)
 	}
 	return p
+}
+
+// fabricSourceFromNameOrHex is the part of Color's constructor that v5
+// and v6 share, for c as Fabric looks it up (v6 lower-cases it first): a
+// CSS name, a name found on Object.prototype (unrecognised, see
+// jsProtoKeys), "transparent", or hex (fabricSourceFromHex). ok is false
+// when c is none of these.
+func fabricSourceFromNameOrHex(c string, v5 bool) (FabricColor, bool) {
+	if v, ok := cssNamedColors[c]; ok {
+		return FabricColor{R: float64(v >> 16), G: float64(v >> 8 & 0xff), B: float64(v & 0xff), A: 1}, true
+	}
+	if jsProtoKeys[c] {
+		return fabricUnrecognised, true
+	}
+	if c == "transparent" {
+		return FabricColor{R: 255, G: 255, B: 255, A: 0}, true
+	}
+	return fabricSourceFromHex(c, v5)
 }
 
 // fabricSourceFromHex is Color.sourceFromHex; v5 rounds alpha to two
@@ -1324,16 +1337,7 @@ func ParseFabricSourceV5(s string) FabricColor {
 	if s == "" {
 		return fabricBlack
 	}
-	if v, ok := cssNamedColors[s]; ok {
-		return FabricColor{R: float64(v >> 16), G: float64(v >> 8 & 0xff), B: float64(v & 0xff), A: 1}
-	}
-	if jsProtoKeys[s] {
-		return FabricColor{A: 1, Unrecognised: true}
-	}
-	if s == "transparent" {
-		return FabricColor{R: 255, G: 255, B: 255, A: 0}
-	}
-	if src, ok := fabricSourceFromHex(s, true); ok {
+	if src, ok := fabricSourceFromNameOrHex(s, true); ok {
 		return src
 	}
 	if m := reFabric5RGB.FindStringSubmatch(s); m != nil {
@@ -1346,24 +1350,22 @@ func ParseFabricSourceV5(s string) FabricColor {
 			}
 			ch[i] = jsParseIntString(jsNumberString(f))
 		}
-		a := 1.0
-		if m[4] != "" {
-			a = jsParseFloat(m[4])
-		}
-		return FabricColor{R: ch[0], G: ch[1], B: ch[2], A: a}
+		return FabricColor{R: ch[0], G: ch[1], B: ch[2], A: fabricAlphaV5(m[4])}
 	}
 	if m := reFabric5HSL.FindStringSubmatch(s); m != nil {
-		h := math.Mod(math.Mod(jsParseFloat(m[1]), 360)+360, 360) / 360
-		sat := jsParseFloat(m[2]) / 100
-		l := jsParseFloat(m[3]) / 100
-		r, g, b := fabricHSLToRGB(h, sat, l)
-		a := 1.0
-		if m[4] != "" {
-			a = jsParseFloat(m[4])
-		}
-		return FabricColor{R: r, G: g, B: b, A: a}
+		r, g, b := fabricHSLToRGB(jsParseFloat(m[1]), m[2], m[3])
+		return FabricColor{R: r, G: g, B: b, A: fabricAlphaV5(m[4])}
 	}
-	return FabricColor{A: 1, Unrecognised: true}
+	return fabricUnrecognised
+}
+
+// fabricAlphaV5 is v5's alpha group: a plain number, 1 when absent or
+// empty.
+func fabricAlphaV5(v string) float64 {
+	if v == "" {
+		return 1
+	}
+	return jsParseFloat(v)
 }
 
 // ToRgb is Color.toRgb: "rgb(r,g,b)" with JavaScript number formatting.
@@ -1440,160 +1442,4 @@ func ParseFabricColorV5(s string) color.NRGBA {
 // ParseFabricSource(s).WithAlpha(a).NRGBA() instead.
 func WithAlpha(c color.NRGBA, a float64) color.NRGBA {
 	return FabricColor{R: float64(c.R), G: float64(c.G), B: float64(c.B), A: a}.NRGBA()
-}
-
-// ---- JavaScript number helpers ----
-
-// jsRound is Math.round: the nearest integer, ties toward +Infinity.
-func jsRound(x float64) float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return x
-	}
-	f := math.Floor(x)
-	if x-f >= 0.5 {
-		f++
-	}
-	return f
-}
-
-// jsNumberString is Number.prototype.toString() (ECMAScript
-// Number::toString with radix 10).
-func jsNumberString(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		return "0"
-	}
-	sign := ""
-	if f < 0 {
-		sign = "-"
-		f = -f
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±XX
-	ei := strings.IndexByte(e, 'e')
-	digits := strings.Replace(e[:ei], ".", "", 1)
-	exp, _ := strconv.Atoi(e[ei+1:])
-	n := exp + 1 // decimal point position
-	k := len(digits)
-	switch {
-	case k <= n && n <= 21:
-		return sign + digits + strings.Repeat("0", n-k)
-	case 0 < n && n <= 21:
-		return sign + digits[:n] + "." + digits[n:]
-	case -6 < n && n <= 0:
-		return sign + "0." + strings.Repeat("0", -n) + digits
-	}
-	es := "+"
-	if n-1 < 0 {
-		es = "-"
-	}
-	ev := strconv.Itoa(absInt(n - 1))
-	if k == 1 {
-		return sign + digits + "e" + es + ev
-	}
-	return sign + digits[:1] + "." + digits[1:] + "e" + es + ev
-}
-
-func absInt(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
-// jsParseFloat is the global parseFloat: the longest decimal prefix after
-// leading whitespace, NaN if there is none.
-func jsParseFloat(s string) float64 {
-	s = strings.TrimLeftFunc(s, func(r rune) bool { return isJSSpace(r) || r == 0x2028 || r == 0x2029 })
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	if strings.HasPrefix(s[i:], "Infinity") {
-		if s[0] == '-' {
-			return math.Inf(-1)
-		}
-		return math.Inf(1)
-	}
-	start := i
-	for i < len(s) && isASCIIDigit(s[i]) {
-		i++
-	}
-	intDigits := i - start
-	fracDigits := 0
-	if i < len(s) && s[i] == '.' {
-		j := i + 1
-		for j < len(s) && isASCIIDigit(s[j]) {
-			j++
-		}
-		fracDigits = j - i - 1
-		if intDigits > 0 || fracDigits > 0 {
-			i = j
-		}
-	}
-	if intDigits == 0 && fracDigits == 0 {
-		return math.NaN()
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if j < len(s) && isASCIIDigit(s[j]) {
-			for j < len(s) && isASCIIDigit(s[j]) {
-				j++
-			}
-			i = j
-		}
-	}
-	num := s[:i]
-	if strings.HasSuffix(num, ".") {
-		num = num[:len(num)-1]
-	}
-	num = strings.Replace(num, ".e", "e", 1)
-	num = strings.Replace(num, ".E", "E", 1)
-	f, _ := strconv.ParseFloat(num, 64)
-	return f
-}
-
-// jsParseIntString is parseInt(s, 10): leading whitespace, sign, decimal
-// digits; NaN without digits.
-func jsParseIntString(s string) float64 {
-	s = strings.TrimLeftFunc(s, func(r rune) bool { return isJSSpace(r) || r == 0x2028 || r == 0x2029 })
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	start := i
-	for i < len(s) && isASCIIDigit(s[i]) {
-		i++
-	}
-	if i == start {
-		return math.NaN()
-	}
-	f, _ := strconv.ParseFloat(s[:i], 64)
-	return f
-}
-
-// jsToFixed2 is parseFloat(x.toFixed(2)) for finite x: the exact value
-// rounded to two decimals, ties away from zero.
-func jsToFixed2(x float64) float64 {
-	r := new(big.Rat).SetFloat64(math.Abs(x))
-	if r == nil {
-		return x
-	}
-	r.Mul(r, big.NewRat(100, 1))
-	r.Add(r, big.NewRat(1, 2))
-	n := new(big.Int).Quo(r.Num(), r.Denom())
-	f, _ := new(big.Float).SetInt(n).Float64()
-	f /= 100
-	if x < 0 {
-		f = -f
-	}
-	return f
 }

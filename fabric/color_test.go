@@ -373,49 +373,6 @@ func TestColorWithAlpha(t *testing.T) {
 // point3 is 0.1+0.2 computed in float64 (a Go constant would be exact).
 var point3 = func() float64 { a, b := 0.1, 0.2; return a + b }()
 
-func TestColorJSNumberString(t *testing.T) {
-	tests := []struct {
-		in   float64
-		want string
-	}{
-		{0, "0"}, {math.Copysign(0, -1), "0"}, {1, "1"}, {-1.5, "-1.5"}, {point3, "0.30000000000000004"},
-		{1e21, "1e+21"}, {1e20, "100000000000000000000"}, {123456789012345680000, "123456789012345680000"},
-		{1e-6, "0.000001"}, {1e-7, "1e-7"}, {1.5e-7, "1.5e-7"}, {0.000001234, "0.000001234"},
-		{5e-324, "5e-324"}, {math.MaxFloat64, "1.7976931348623157e+308"}, {128.0 / 255, "0.5019607843137255"},
-		{math.NaN(), "NaN"}, {math.Inf(1), "Infinity"}, {math.Inf(-1), "-Infinity"}, {255, "255"},
-	}
-	for _, tt := range tests {
-		if got := jsNumberString(tt.in); got != tt.want {
-			t.Errorf("jsNumberString(%v) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestColorJSParseFloatAndInt(t *testing.T) {
-	tests := []struct {
-		in     string
-		pf, pi string
-	}{
-		{"1", "1", "1"}, {"1.", "1", "1"}, {".5", "0.5", "NaN"}, {"1.e5", "100000", "1"}, {"  12abc", "12", "12"},
-		{"+.5e-3", "0.0005", "NaN"}, {"-Infinity", "-Infinity", "NaN"}, {"1e", "1", "1"}, {"e5", "NaN", "NaN"},
-		{"", "NaN", "NaN"}, {".", "NaN", "NaN"}, {"0x10", "0", "0"}, {"12.5%", "12.5", "12"}, {"007", "7", "7"},
-		{"1.2.3", "1.2", "1"}, {"\u00a0 7", "7", "7"},
-	}
-	for _, tt := range tests {
-		if got := jsNumberString(jsParseFloat(tt.in)); got != tt.pf {
-			t.Errorf("parseFloat(%q) = %s, want %s", tt.in, got, tt.pf)
-		}
-		if got := jsNumberString(jsParseIntString(tt.in)); got != tt.pi {
-			t.Errorf("parseInt(%q) = %s, want %s", tt.in, got, tt.pi)
-		}
-	}
-	for _, tt := range []struct{ in, want float64 }{{0.5, 1}, {-0.5, 0}, {2.5, 3}, {-2.5, -2}, {0.49999999999999994, 0}, {127.49999999999999, 127}} {
-		if got := jsRound(tt.in); got != tt.want {
-			t.Errorf("jsRound(%v) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func FuzzParseCSSColor(f *testing.F) {
 	for _, s := range []string{"red", "#fff", "rgb(1,2,3)", "rgba(1 2 3 / 50%)", "hsl(1rad 2% 3%)", "hwb(1 2% 3%)", "rgb(1e999,+.5,-0)", "rgb(/*", "#"} {
 		f.Add(s)

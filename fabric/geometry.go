@@ -50,33 +50,20 @@ func Translate(x, y float64) Matrix { return Matrix{1, 0, 0, 1, x, y} }
 // Scale returns a scaling.
 func Scale(x, y float64) Matrix { return Matrix{x, 0, 0, y, 0, 0} }
 
-// Rotate returns a clockwise rotation by deg degrees, exact at multiples of
-// 90° as Fabric's cos and sin are.
+// Rotate returns a clockwise rotation by deg degrees, as Fabric's
+// createRotateMatrix computes it (see cosSinDeg).
 func Rotate(deg float64) Matrix {
 	c, s := cosSinDeg(deg)
 	return Matrix{c, s, -s, c, 0, 0}
 }
 
+// cosSinDeg is Fabric's cos(degreesToRadians(deg)) and
+// sin(degreesToRadians(deg)): exact at 90°, 180° and 270° and at -90° and
+// -270°, but not at -180° or at multiples of 90° beyond ±270° (see Cos and
+// Sin).
 func cosSinDeg(deg float64) (float64, float64) {
-	if deg == 0 {
-		return 1, 0
-	}
-	r := deg * math.Pi / 180
-	c, s := math.Cos(r), math.Sin(r)
-	// Fabric's cos/sin snap at quarter turns.
-	if q := r / (math.Pi / 2); q == math.Trunc(q) {
-		switch ((int64(q) % 4) + 4) % 4 {
-		case 0:
-			return 1, 0
-		case 1:
-			return 0, 1
-		case 2:
-			return -1, 0
-		case 3:
-			return 0, -1
-		}
-	}
-	return c, s
+	r := deg * fabricPiBy180
+	return Cos(r), Sin(r)
 }
 
 // Scaling returns the x and y scale factors of m (lengths of its columns).

@@ -149,43 +149,11 @@ func (d argDesc) String() string {
 func (p *pathParser) number(what argDesc) (float64, error) {
 	start := p.i
 	s := p.s
-	i := p.i
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := 0
-	for i < len(s) && isASCIIDigit(s[i]) {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		j := i + 1
-		frac := 0
-		for j < len(s) && isASCIIDigit(s[j]) {
-			j++
-			frac++
-		}
-		if digits > 0 || frac > 0 {
-			i = j
-			digits += frac
-		}
-	}
-	if digits == 0 {
-		return 0, p.errorf(start, "expected %s, found %s", what, describeByte(s, start))
-	}
 	// An exponent needs at least one digit; otherwise the 'e' is not part
 	// of the number (and is then reported as a stray character).
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if j < len(s) && isASCIIDigit(s[j]) {
-			for j < len(s) && isASCIIDigit(s[j]) {
-				j++
-			}
-			i = j
-		}
+	i, ok := scanDecimal(s, start+jsSignLen(s[start:]))
+	if !ok {
+		return 0, p.errorf(start, "expected %s, found %s", what, describeByte(s, start))
 	}
 	f, err := strconv.ParseFloat(s[start:i], 64)
 	if err != nil || math.IsInf(f, 0) {
@@ -344,108 +312,82 @@ func SimplifyPath(cmds []PathCommand) ([]PathCommand, error) {
 		controlX, controlY float64
 		previous           byte
 	)
+	// reflect is the first control point of an S (after a C) or a T (after
+	// a Q): the previous control point mirrored about the current point if
+	// the previous output command was want, else the current point.
+	reflect := func(want byte) (float64, float64) {
+		if previous == want {
+			return float64(2*x) - controlX, float64(2*y) - controlY
+		}
+		return x, y
+	}
 	for _, c := range cmds {
 		var cur [8]float64
 		copy(cur[1:], c.Args)
+		// A relative command's coordinates are offsets from the current
+		// point: for h only cur[1] (an x), for v only cur[1] (a y), for a
+		// only the end point, for the others every (x, y) pair.
+		switch c.Op {
+		case 'h':
+			cur[1] += x
+		case 'v':
+			cur[1] += y
+		case 'a':
+			cur[6] += x
+			cur[7] += y
+		case 'l', 'm', 'c', 's', 'q', 't':
+			for i := 1; i < 1+len(c.Args); i += 2 {
+				cur[i] += x
+				cur[i+1] += y
+			}
+		}
 		var converted byte
 		switch c.Op {
-		case 'l':
-			cur[1] += x
-			cur[2] += y
-			fallthrough
-		case 'L':
+		case 'L', 'l':
 			x, y = cur[1], cur[2]
 			emit('L', x, y)
 			converted = 'L'
-		case 'h':
-			cur[1] += x
-			fallthrough
-		case 'H':
+		case 'H', 'h':
 			x = cur[1]
 			emit('L', x, y)
 			converted = 'L'
-		case 'v':
-			cur[1] += y
-			fallthrough
-		case 'V':
+		case 'V', 'v':
 			y = cur[1]
 			emit('L', x, y)
 			converted = 'L'
-		case 'm':
-			cur[1] += x
-			cur[2] += y
-			fallthrough
-		case 'M':
+		case 'M', 'm':
 			x, y = cur[1], cur[2]
 			x1, y1 = cur[1], cur[2]
 			emit('M', x, y)
 			converted = 'M'
-		case 'c':
-			cur[1] += x
-			cur[2] += y
-			cur[3] += x
-			cur[4] += y
-			cur[5] += x
-			cur[6] += y
-			fallthrough
-		case 'C':
+		case 'C', 'c':
 			controlX, controlY = cur[3], cur[4]
 			x, y = cur[5], cur[6]
 			emit('C', cur[1], cur[2], controlX, controlY, x, y)
 			converted = 'C'
-		case 's':
-			cur[1] += x
-			cur[2] += y
-			cur[3] += x
-			cur[4] += y
-			fallthrough
-		case 'S':
-			if previous == 'C' {
-				controlX = float64(2*x) - controlX
-				controlY = float64(2*y) - controlY
-			} else {
-				controlX, controlY = x, y
-			}
+		case 'S', 's':
+			controlX, controlY = reflect('C')
 			x, y = cur[3], cur[4]
 			emit('C', controlX, controlY, cur[1], cur[2], x, y)
 			controlX, controlY = cur[1], cur[2]
 			converted = 'C'
-		case 'q':
-			cur[1] += x
-			cur[2] += y
-			cur[3] += x
-			cur[4] += y
-			fallthrough
-		case 'Q':
+		case 'Q', 'q':
 			controlX, controlY = cur[1], cur[2]
 			x, y = cur[3], cur[4]
 			emit('Q', controlX, controlY, x, y)
 			converted = 'Q'
-		case 't':
-			cur[1] += x
-			cur[2] += y
-			fallthrough
-		case 'T':
-			if previous == 'Q' {
-				controlX = float64(2*x) - controlX
-				controlY = float64(2*y) - controlY
-			} else {
-				controlX, controlY = x, y
-			}
+		case 'T', 't':
+			controlX, controlY = reflect('Q')
 			x, y = cur[1], cur[2]
 			emit('Q', controlX, controlY, x, y)
 			converted = 'Q'
-		case 'a':
-			cur[6] += x
-			cur[7] += y
-			fallthrough
-		case 'A':
+		case 'A', 'a':
 			segs := fabricArcToSegments(cur[6]-x, cur[7]-y, cur[1], cur[2], cur[4], cur[5], cur[3])
 			for _, s := range segs {
 				emit('C', s[0]+x, s[1]+y, s[2]+x, s[3]+y, s[4]+x, s[5]+y)
 			}
 			x, y = cur[6], cur[7]
-		case 'z', 'Z':
+		case 'Z', 'z':
 			x, y = x1, y1
 			emit('Z')
 			converted = 'Z'
@@ -453,45 +395,6 @@ func SimplifyPath(cmds []PathCommand) ([]PathCommand, error) {
 		previous = converted
 	}
 	return out, nil
-}
-
-const (
-	fabricHalfPI  = math.Pi / 2
-	fabricPiBy180 = math.Pi / 180
-)
-
-// fabricCos is Fabric's util cos: exact 1, 0 and -1 at multiples of pi/2.
-func fabricCos(angle float64) float64 {
-	if angle == 0 {
-		return 1
-	}
-	switch math.Abs(angle) / fabricHalfPI {
-	case 1, 3:
-		return 0
-	case 2:
-		return -1
-	}
-	return jsCos(angle)
-}
-
-// fabricSin is Fabric's util sin: exact values at pi/2, pi and 3pi/2.
-func fabricSin(angle float64) float64 {
-	if angle == 0 {
-		return 0
-	}
-	sign := 1.0
-	if angle < 0 {
-		sign = -1
-	}
-	switch angle / fabricHalfPI {
-	case 1:
-		return sign
-	case 2:
-		return 0
-	case 3:
-		return -sign
-	}
-	return jsSin(angle)
 }
 
 // fabricCalcVectorAngle is Fabric's calcVectorAngle.
@@ -513,8 +416,8 @@ func fabricArcToSegments(toX, toY, rx, ry, large, sweep, rotateX float64) [][6]f
 	}
 	root := 0.0
 	theta := rotateX * fabricPiBy180
-	sinTheta := fabricSin(theta)
-	cosTh := fabricCos(theta)
+	sinTheta := Sin(theta)
+	cosTh := Cos(theta)
 	px := 0.5 * (float64(-cosTh*toX) - float64(sinTheta*toY))
 	py := 0.5 * (float64(-cosTh*toY) + float64(sinTheta*toX))
 	rx2 := rx * rx
@@ -573,10 +476,10 @@ func fabricArcToSegments(toX, toY, rx, ry, large, sweep, rotateX float64) [][6]f
 
 // fabricSegmentToBezier is Fabric's segmentToBezier.
 func fabricSegmentToBezier(theta1, theta2, cosTh, sinTh, rx, ry, cx1, cy1, mT, fromX, fromY float64) [6]float64 {
-	costh1 := fabricCos(theta1)
-	sinth1 := fabricSin(theta1)
-	costh2 := fabricCos(theta2)
-	sinth2 := fabricSin(theta2)
+	costh1 := Cos(theta1)
+	sinth1 := Sin(theta1)
+	costh2 := Cos(theta2)
+	sinth2 := Sin(theta2)
 	toX := (float64(float64(cosTh*rx)*costh2) - float64(float64(sinTh*ry)*sinth2)) + cx1
 	toY := (float64(float64(sinTh*rx)*costh2) + float64(float64(cosTh*ry)*sinth2)) + cy1
 	cp1X := fromX + float64(mT*(float64(float64(-cosTh*rx)*sinth1)-float64(float64(sinTh*ry)*costh1)))
@@ -626,22 +529,22 @@ func PathBounds(cmds []PathCommand) (minX, minY, maxX, maxY float64) {
 			}
 			x, y = a[0], a[1]
 			subX, subY = x, y
-		case 'C':
-			if len(a) < 6 {
+		case 'C', 'Q':
+			var p [6]float64 // the cubic's cp1, cp2 and end point
+			switch {
+			case c.Op == 'C' && len(a) >= 6:
+				copy(p[:], a)
+			case c.Op == 'Q' && len(a) >= 4:
+				// Fabric bounds a Q as the cubic whose control points
+				// are both the Q's.
+				p = [6]float64{a[0], a[1], a[0], a[1], a[2], a[3]}
+			default:
 				continue
 			}
-			lo, hi := fabricBoundsOfCurve(x, y, a[0], a[1], a[2], a[3], a[4], a[5])
+			lo, hi := fabricBoundsOfCurve(x, y, p[0], p[1], p[2], p[3], p[4], p[5])
 			bb.add(lo[0], lo[1])
 			bb.add(hi[0], hi[1])
-			x, y = a[4], a[5]
-		case 'Q':
-			if len(a) < 4 {
-				continue
-			}
-			lo, hi := fabricBoundsOfCurve(x, y, a[0], a[1], a[0], a[1], a[2], a[3])
-			bb.add(lo[0], lo[1])
-			bb.add(hi[0], hi[1])
-			x, y = a[2], a[3]
+			x, y = p[4], p[5]
 		case 'Z':
 			x, y = subX, subY
 		}
@@ -757,623 +660,11 @@ func fabricBoundsOfCurve(begx, begy, cp1x, cp1y, cp2x, cp2y, endx, endy float64)
 // with t ** 3 computed by V8's pow (which differs from t*t*t).
 func fabricCubicPoint(begx, begy, cp1x, cp1y, cp2x, cp2y, endx, endy, t float64) (float64, float64) {
 	u := 1 - t
-	c1 := jsPow(t, 3)
+	c1 := JSPow(t, 3)
 	c2 := float64(3*float64(t*t)) * u
 	c3 := float64(3*t) * float64(u*u)
-	c4 := jsPow(u, 3)
+	c4 := JSPow(u, 3)
 	px := ((float64(endx*c1) + float64(cp2x*c2)) + float64(cp1x*c3)) + float64(begx*c4)
 	py := ((float64(endy*c1) + float64(cp2y*c2)) + float64(cp1y*c3)) + float64(begy*c4)
 	return px, py
-}
-
-// The functions below port V8's fdlibm-derived Math.atan2, Math.sin,
-// Math.cos and Math.pow (v8/src/base/ieee754.cc) so results match V8 bit
-// for bit (Go's math package differs in the last bit for about one argument
-// in five). Products that feed an addition are wrapped in float64() so the
-// Go compiler cannot fuse them into FMAs. Recent V8 builds may take sin and
-// cos from glibc or LLVM libc instead; those differ from fdlibm in the last
-// bit for a few percent of arguments.
-
-func fdHi(x float64) int32  { return int32(math.Float64bits(x) >> 32) }
-func fdLo(x float64) uint32 { return uint32(math.Float64bits(x)) }
-func fdWords(hi int32, lo uint32) float64 {
-	return math.Float64frombits(uint64(uint32(hi))<<32 | uint64(lo))
-}
-func fdSetLo(x float64, lo uint32) float64 { return fdWords(fdHi(x), lo) }
-func fdSetHi(x float64, hi int32) float64  { return fdWords(hi, fdLo(x)) }
-
-var (
-	fdAtanHi = [4]float64{4.63647609000806093515e-01, 7.85398163397448278999e-01, 9.82793723247329054082e-01, 1.57079632679489655800e+00}
-	fdAtanLo = [4]float64{2.26987774529616870924e-17, 3.06161699786838301793e-17, 1.39033110312309984516e-17, 6.12323399573676603587e-17}
-	fdAT     = [11]float64{3.33333333333329318027e-01, -1.99999999998764832476e-01, 1.42857142725034663711e-01, -1.11111104054623557880e-01, 9.09088713343650656196e-02, -7.69187620504482999495e-02, 6.66107313738753120669e-02, -5.83357013379057348645e-02, 4.97687799461593236017e-02, -3.65315727442169155270e-02, 1.62858201153657823623e-02}
-)
-
-func jsAtan(x float64) float64 {
-	hx := fdHi(x)
-	ix := hx & 0x7fffffff
-	var id int
-	if ix >= 0x44100000 {
-		if ix > 0x7ff00000 || (ix == 0x7ff00000 && fdLo(x) != 0) {
-			return x + x
-		}
-		if hx > 0 {
-			return fdAtanHi[3] + fdAtanLo[3]
-		}
-		return -fdAtanHi[3] - fdAtanLo[3]
-	}
-	if ix < 0x3fdc0000 {
-		if ix < 0x3e400000 {
-			return x
-		}
-		id = -1
-	} else {
-		x = math.Abs(x)
-		switch {
-		case ix < 0x3fe60000:
-			id = 0
-			x = (float64(2*x) - 1) / (2 + x)
-		case ix < 0x3ff30000:
-			id = 1
-			x = (x - 1) / (x + 1)
-		case ix < 0x40038000:
-			id = 2
-			x = (x - 1.5) / (1 + float64(1.5*x))
-		default:
-			id = 3
-			x = -1 / x
-		}
-	}
-	z := x * x
-	w := z * z
-	p1 := fdAT[8] + float64(w*fdAT[10])
-	p1 = fdAT[6] + float64(w*p1)
-	p1 = fdAT[4] + float64(w*p1)
-	p1 = fdAT[2] + float64(w*p1)
-	p1 = fdAT[0] + float64(w*p1)
-	s1 := z * p1
-	p2 := fdAT[7] + float64(w*fdAT[9])
-	p2 = fdAT[5] + float64(w*p2)
-	p2 = fdAT[3] + float64(w*p2)
-	p2 = fdAT[1] + float64(w*p2)
-	s2 := w * p2
-	if id < 0 {
-		return x - float64(x*(s1+s2))
-	}
-	z = fdAtanHi[id] - ((float64(x*(s1+s2)) - fdAtanLo[id]) - x)
-	if hx < 0 {
-		return -z
-	}
-	return z
-}
-
-// jsAtan2 is V8's Math.atan2.
-func jsAtan2(y, x float64) float64 {
-	const (
-		piO4 = 7.8539816339744827900e-01
-		piO2 = 1.5707963267948965580e+00
-		pi   = 3.1415926535897931160e+00
-		piLo = 1.2246467991473531772e-16
-	)
-	if math.IsNaN(x) || math.IsNaN(y) {
-		return x + y
-	}
-	hx, lx := fdHi(x), fdLo(x)
-	hy, ly := fdHi(y), fdLo(y)
-	ix, iy := hx&0x7fffffff, hy&0x7fffffff
-	if hx == 0x3ff00000 && lx == 0 {
-		return jsAtan(y)
-	}
-	m := ((hy >> 31) & 1) | ((hx >> 30) & 2)
-	if iy == 0 && ly == 0 {
-		switch m {
-		case 0, 1:
-			return y
-		case 2:
-			return pi
-		default:
-			return -pi
-		}
-	}
-	if ix == 0 && lx == 0 {
-		if hy < 0 {
-			return -piO2
-		}
-		return piO2
-	}
-	if ix == 0x7ff00000 {
-		if iy == 0x7ff00000 {
-			switch m {
-			case 0:
-				return piO4
-			case 1:
-				return -piO4
-			case 2:
-				return 3 * piO4
-			default:
-				return -3 * piO4
-			}
-		}
-		switch m {
-		case 0:
-			return 0
-		case 1:
-			return math.Copysign(0, -1)
-		case 2:
-			return pi
-		default:
-			return -pi
-		}
-	}
-	if iy == 0x7ff00000 {
-		if hy < 0 {
-			return -piO2
-		}
-		return piO2
-	}
-	var z float64
-	k := (iy - ix) >> 20
-	switch {
-	case k > 60:
-		z = piO2 + 0.5*piLo
-		m &= 1
-	case hx < 0 && k < -60:
-		z = 0
-	default:
-		z = jsAtan(math.Abs(y / x))
-	}
-	switch m {
-	case 0:
-		return z
-	case 1:
-		return -z
-	case 2:
-		return pi - (z - piLo)
-	default:
-		return (z - piLo) - pi
-	}
-}
-
-func fdKernelSin(x, y float64, iy int) float64 {
-	const (
-		half = 5.00000000000000000000e-01
-		s1   = -1.66666666666666324348e-01
-		s2   = 8.33333333332248946124e-03
-		s3   = -1.98412698298579493134e-04
-		s4   = 2.75573137070700676789e-06
-		s5   = -2.50507602534068634195e-08
-		s6   = 1.58969099521155010221e-10
-	)
-	if fdHi(x)&0x7fffffff < 0x3e400000 && int(x) == 0 {
-		return x
-	}
-	z := x * x
-	v := z * x
-	r := s5 + float64(z*s6)
-	r = s4 + float64(z*r)
-	r = s3 + float64(z*r)
-	r = s2 + float64(z*r)
-	if iy == 0 {
-		return x + float64(v*(s1+float64(z*r)))
-	}
-	return x - ((float64(z*(float64(half*y)-float64(v*r))) - y) - float64(v*s1))
-}
-
-func fdKernelCos(x, y float64) float64 {
-	const (
-		c1 = 4.16666666666666019037e-02
-		c2 = -1.38888888888741095749e-03
-		c3 = 2.48015872894767294178e-05
-		c4 = -2.75573143513906633035e-07
-		c5 = 2.08757232129817482790e-09
-		c6 = -1.13596475577881948265e-11
-	)
-	ix := fdHi(x) & 0x7fffffff
-	if ix < 0x3e400000 && int(x) == 0 {
-		return 1
-	}
-	z := x * x
-	p := c5 + float64(z*c6)
-	p = c4 + float64(z*p)
-	p = c3 + float64(z*p)
-	p = c2 + float64(z*p)
-	p = c1 + float64(z*p)
-	r := z * p
-	if ix < 0x3fd33333 {
-		return 1 - (float64(0.5*z) - (float64(z*r) - float64(x*y)))
-	}
-	var qx float64
-	if ix > 0x3fe90000 {
-		qx = 0.28125
-	} else {
-		qx = fdWords(ix-0x00200000, 0)
-	}
-	iz := float64(0.5*z) - qx
-	a := 1 - qx
-	return a - (iz - (float64(z*r) - float64(x*y)))
-}
-
-var fdNpio2Hw = [32]int32{
-	0x3FF921FB, 0x400921FB, 0x4012D97C, 0x401921FB, 0x401F6A7A, 0x4022D97C,
-	0x4025FDBB, 0x402921FB, 0x402C463A, 0x402F6A7A, 0x4031475C, 0x4032D97C,
-	0x40346B9C, 0x4035FDBB, 0x40378FDB, 0x403921FB, 0x403AB41B, 0x403C463A,
-	0x403DD85A, 0x403F6A7A, 0x40407E4C, 0x4041475C, 0x4042106C, 0x4042D97C,
-	0x4043A28C, 0x40446B9C, 0x404534AC, 0x4045FDBB, 0x4046C6CB, 0x40478FDB,
-	0x404858EB, 0x404921FB,
-}
-
-// fdRemPio2 is __ieee754_rem_pio2 for finite |x| <= 2^19*(pi/2); ok is
-// false for larger arguments (which Fabric paths never produce in practice).
-func fdRemPio2(x float64) (n int32, y0, y1 float64, ok bool) {
-	const (
-		invpio2 = 6.36619772367581382433e-01
-		pio2_1  = 1.57079632673412561417e+00
-		pio2_1t = 6.07710050650619224932e-11
-		pio2_2  = 6.07710050630396597660e-11
-		pio2_2t = 2.02226624879595063154e-21
-		pio2_3  = 2.02226624871116645580e-21
-		pio2_3t = 8.47842766036889956997e-32
-	)
-	hx := fdHi(x)
-	ix := hx & 0x7fffffff
-	if ix <= 0x3fe921fb {
-		return 0, x, 0, true
-	}
-	if ix < 0x4002d97c {
-		if hx > 0 {
-			z := x - pio2_1
-			if ix != 0x3ff921fb {
-				y0 = z - pio2_1t
-				y1 = (z - y0) - pio2_1t
-			} else {
-				z -= pio2_2
-				y0 = z - pio2_2t
-				y1 = (z - y0) - pio2_2t
-			}
-			return 1, y0, y1, true
-		}
-		z := x + pio2_1
-		if ix != 0x3ff921fb {
-			y0 = z + pio2_1t
-			y1 = (z - y0) + pio2_1t
-		} else {
-			z += pio2_2
-			y0 = z + pio2_2t
-			y1 = (z - y0) + pio2_2t
-		}
-		return -1, y0, y1, true
-	}
-	if ix > 0x413921fb {
-		return 0, 0, 0, false
-	}
-	t := math.Abs(x)
-	n = int32(float64(t*invpio2) + 0.5)
-	fn := float64(n)
-	r := t - float64(fn*pio2_1)
-	w := fn * pio2_1t
-	if n < 32 && ix != fdNpio2Hw[n-1] {
-		y0 = r - w
-	} else {
-		j := ix >> 20
-		y0 = r - w
-		i := j - ((fdHi(y0) >> 20) & 0x7ff)
-		if i > 16 {
-			t = r
-			w = fn * pio2_2
-			r = t - w
-			w = float64(fn*pio2_2t) - ((t - r) - w)
-			y0 = r - w
-			i = j - ((fdHi(y0) >> 20) & 0x7ff)
-			if i > 49 {
-				t = r
-				w = fn * pio2_3
-				r = t - w
-				w = float64(fn*pio2_3t) - ((t - r) - w)
-				y0 = r - w
-			}
-		}
-	}
-	y1 = (r - y0) - w
-	if hx < 0 {
-		return -n, -y0, -y1, true
-	}
-	return n, y0, y1, true
-}
-
-// jsSin is V8's fdlibm Math.sin.
-func jsSin(x float64) float64 {
-	ix := fdHi(x) & 0x7fffffff
-	if ix <= 0x3fe921fb {
-		return fdKernelSin(x, 0, 0)
-	}
-	if ix >= 0x7ff00000 {
-		return math.NaN()
-	}
-	n, y0, y1, ok := fdRemPio2(x)
-	if !ok {
-		return math.Sin(x)
-	}
-	switch n & 3 {
-	case 0:
-		return fdKernelSin(y0, y1, 1)
-	case 1:
-		return fdKernelCos(y0, y1)
-	case 2:
-		return -fdKernelSin(y0, y1, 1)
-	default:
-		return -fdKernelCos(y0, y1)
-	}
-}
-
-// jsCos is V8's fdlibm Math.cos.
-func jsCos(x float64) float64 {
-	ix := fdHi(x) & 0x7fffffff
-	if ix <= 0x3fe921fb {
-		return fdKernelCos(x, 0)
-	}
-	if ix >= 0x7ff00000 {
-		return math.NaN()
-	}
-	n, y0, y1, ok := fdRemPio2(x)
-	if !ok {
-		return math.Cos(x)
-	}
-	switch n & 3 {
-	case 0:
-		return fdKernelCos(y0, y1)
-	case 1:
-		return -fdKernelSin(y0, y1, 1)
-	case 2:
-		return -fdKernelCos(y0, y1)
-	default:
-		return fdKernelSin(y0, y1, 1)
-	}
-}
-
-// jsPow is V8's Math.pow / ** operator (fdlibm pow, ieee754::legacy::pow).
-// Note that pow(t, 3) is not always t*t*t.
-func jsPow(x, y float64) float64 {
-	const (
-		two53  = 9007199254740992.0
-		l1     = 5.99999999999994648725e-01
-		l2     = 4.28571428578550184252e-01
-		l3     = 3.33333329818377432918e-01
-		l4     = 2.72728123808534006489e-01
-		l5     = 2.30660745775561754067e-01
-		l6     = 2.06975017800338417784e-01
-		p1     = 1.66666666666666019037e-01
-		p2     = -2.77777777770155933842e-03
-		p3     = 6.61375632143793436117e-05
-		p4     = -1.65339022054652515390e-06
-		p5     = 4.13813679705723846039e-08
-		lg2    = 6.93147180559945286227e-01
-		lg2H   = 6.93147182464599609375e-01
-		lg2L   = -1.90465429995776804525e-09
-		ovt    = 8.0085662595372944372e-0017
-		cp     = 9.61796693925975554329e-01
-		cpH    = 9.61796700954437255859e-01
-		cpL    = -7.02846165095275826516e-09
-		ivln2  = 1.44269504088896338700e+00
-		ivln2H = 1.44269502162933349609e+00
-		ivln2L = 1.92596299112661746887e-08
-	)
-	bp := [2]float64{1.0, 1.5}
-	dpH := [2]float64{0.0, 5.84962487220764160156e-01}
-	dpL := [2]float64{0.0, 1.35003920212974897128e-08}
-	inf := math.Inf(1)
-
-	hx, lx := fdHi(x), fdLo(x)
-	hy, ly := fdHi(y), fdLo(y)
-	ix, iy := hx&0x7fffffff, hy&0x7fffffff
-
-	if iy == 0 && ly == 0 {
-		return 1
-	}
-	if ix > 0x7ff00000 || (ix == 0x7ff00000 && lx != 0) || iy > 0x7ff00000 || (iy == 0x7ff00000 && ly != 0) {
-		return x + y
-	}
-	yisint := int32(0)
-	if hx < 0 {
-		if iy >= 0x43400000 {
-			yisint = 2
-		} else if iy >= 0x3ff00000 {
-			k := (iy >> 20) - 0x3ff
-			if k > 20 {
-				j := ly >> uint(52-k)
-				if j<<uint(52-k) == ly {
-					yisint = 2 - int32(j&1)
-				}
-			} else if ly == 0 {
-				j := iy >> uint(20-k)
-				if j<<uint(20-k) == iy {
-					yisint = 2 - (j & 1)
-				}
-			}
-		}
-	}
-	if ly == 0 {
-		if iy == 0x7ff00000 {
-			switch {
-			case ix == 0x3ff00000 && lx == 0:
-				return math.NaN()
-			case ix >= 0x3ff00000:
-				if hy >= 0 {
-					return y
-				}
-				return 0
-			}
-			if hy < 0 {
-				return -y
-			}
-			return 0
-		}
-		if iy == 0x3ff00000 {
-			if hy < 0 {
-				return 1 / x
-			}
-			return x
-		}
-		if hy == 0x40000000 {
-			return x * x
-		}
-		if hy == 0x3fe00000 && hx >= 0 {
-			return math.Sqrt(x)
-		}
-	}
-	ax := math.Abs(x)
-	if lx == 0 && (ix == 0x7ff00000 || ix == 0 || ix == 0x3ff00000) {
-		z := ax
-		if hy < 0 {
-			z = 1 / z
-		}
-		if hx < 0 {
-			if (ix-0x3ff00000)|yisint == 0 {
-				z = math.NaN()
-			} else if yisint == 1 {
-				z = -z
-			}
-		}
-		return z
-	}
-	n := (hx >> 31) + 1
-	if n|yisint == 0 {
-		return math.NaN()
-	}
-	s := 1.0
-	if n|(yisint-1) == 0 {
-		s = -1
-	}
-	var t1, t2 float64
-	if iy > 0x41e00000 {
-		if iy > 0x43f00000 {
-			if ix <= 0x3fefffff {
-				if hy < 0 {
-					return inf
-				}
-				return 0
-			}
-			if ix >= 0x3ff00000 {
-				if hy > 0 {
-					return inf
-				}
-				return 0
-			}
-		}
-		if ix < 0x3fefffff {
-			if hy < 0 {
-				return s * inf
-			}
-			return s * 0
-		}
-		if ix > 0x3ff00000 {
-			if hy > 0 {
-				return s * inf
-			}
-			return s * 0
-		}
-		t := ax - 1
-		w := float64(t*t) * (0.5 - float64(t*(0.3333333333333333333333-float64(t*0.25))))
-		u := ivln2H * t
-		v := float64(t*ivln2L) - float64(w*ivln2)
-		t1 = fdSetLo(u+v, 0)
-		t2 = v - (t1 - u)
-	} else {
-		n = 0
-		if ix < 0x00100000 {
-			ax *= two53
-			n -= 53
-			ix = fdHi(ax)
-		}
-		n += (ix >> 20) - 0x3ff
-		j := ix & 0x000fffff
-		ix = j | 0x3ff00000
-		k := 0
-		switch {
-		case j <= 0x3988e:
-		case j < 0xbb67a:
-			k = 1
-		default:
-			n++
-			ix -= 0x00100000
-		}
-		ax = fdSetHi(ax, ix)
-		u := ax - bp[k]
-		v := 1 / (ax + bp[k])
-		ss := u * v
-		sH := fdSetLo(ss, 0)
-		tH := fdWords(((ix>>1)|0x20000000)+0x00080000+int32(k<<18), 0)
-		tL := ax - (tH - bp[k])
-		sL := v * ((u - float64(sH*tH)) - float64(sH*tL))
-		s2 := ss * ss
-		r := l5 + float64(s2*l6)
-		r = l4 + float64(s2*r)
-		r = l3 + float64(s2*r)
-		r = l2 + float64(s2*r)
-		r = l1 + float64(s2*r)
-		r = float64(s2*s2) * r
-		r += float64(sL * (sH + ss))
-		s2 = sH * sH
-		tH = fdSetLo((3.0+s2)+r, 0)
-		tL = r - ((tH - 3.0) - s2)
-		u = sH * tH
-		v = float64(sL*tH) + float64(tL*ss)
-		pH := fdSetLo(u+v, 0)
-		pL := v - (pH - u)
-		zH := cpH * pH
-		zL := (float64(cpL*pH) + float64(pL*cp)) + dpL[k]
-		t := float64(n)
-		t1 = fdSetLo(((zH+zL)+dpH[k])+t, 0)
-		t2 = zL - (((t1 - t) - dpH[k]) - zH)
-	}
-	y1 := fdSetLo(y, 0)
-	pL := float64((y-y1)*t1) + float64(y*t2)
-	pH := y1 * t1
-	z := pL + pH
-	j, i := fdHi(z), fdLo(z)
-	if j >= 0x40900000 {
-		if (j-0x40900000)|int32(i) != 0 {
-			return s * inf
-		}
-		if pL+ovt > z-pH {
-			return s * inf
-		}
-	} else if j&0x7fffffff >= 0x4090cc00 {
-		if (uint32(j)-0xc090cc00)|i != 0 {
-			return s * 0
-		}
-		if pL <= z-pH {
-			return s * 0
-		}
-	}
-	ii := j & 0x7fffffff
-	k := (ii >> 20) - 0x3ff
-	n = 0
-	if ii > 0x3fe00000 {
-		n = j + (0x00100000 >> uint(k+1))
-		k = ((n & 0x7fffffff) >> 20) - 0x3ff
-		t := fdWords(n&^(0x000fffff>>uint(k)), 0)
-		n = ((n & 0x000fffff) | 0x00100000) >> uint(20-k)
-		if j < 0 {
-			n = -n
-		}
-		pH -= t
-	}
-	t := fdSetLo(pL+pH, 0)
-	u := t * lg2H
-	v := float64((pL-(t-pH))*lg2) + float64(t*lg2L)
-	z = u + v
-	w := v - (z - u)
-	t = z * z
-	q := p4 + float64(t*p5)
-	q = p3 + float64(t*q)
-	q = p2 + float64(t*q)
-	q = p1 + float64(t*q)
-	t1 = z - float64(t*q)
-	r := float64(z*t1) / ((t1 - 2) - (w + float64(z*w)))
-	z = 1 - (r - z)
-	if (fdHi(z)+(n<<20))>>20 <= 0 {
-		z = math.Ldexp(z, int(n))
-	} else {
-		z = fdSetHi(z, fdHi(z)+(n<<20))
-	}
-	return s * z
 }

@@ -782,34 +782,6 @@ func TestPathBounds(t *testing.T) {
 	}
 }
 
-func TestPathJSMathMatchesV8(t *testing.T) {
-	// Values printed by Node 20 (V8 11.3).
-	tests := []struct {
-		got, want float64
-	}{
-		{jsPow(0.3, 3), 0.026999999999999996}, // not 0.3*0.3*0.3 = 0.027
-		{jsPow(2, 0.5), math.Sqrt2},
-		{jsPow(1.1, 3), 1.3310000000000004},
-		{jsAtan2(1, 3), 0.3217505543966422},
-		{jsAtan2(-1, -1), -2.356194490192345},
-		{jsAtan2(0, -1), math.Pi},
-		{jsSin(1000), 0.8268795405320025},
-		{jsCos(12345.678), 0.7101193587160628},
-		{jsSin(100), -0.5063656411097588},
-		{jsCos(0.7), 0.7648421872844885},
-		{jsSin(math.Pi), 1.2246467991473532e-16},
-		{jsCos(math.Pi / 2), 6.123233995736766e-17},
-		{fabricCos(math.Pi / 2), 0},
-		{fabricSin(3 * math.Pi / 2), -1},
-		{fabricSin(-math.Pi / 2), -1},
-	}
-	for i, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("case %d: got %v, want %v", i, tt.got, tt.want)
-		}
-	}
-}
-
 func TestParsePathStringLargeInput(t *testing.T) {
 	const n = 50000
 	s := "M0 0" + strings.Repeat(" L1.5-2.25e1 c1,2,3,4,5,6 a1 1 0 00 3 4", n)

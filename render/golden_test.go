@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/internal/imgtest"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/font"
-	"github.com/fabricpress/fabricpress/render/internal/imgtest"
 )
 
 var (

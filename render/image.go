@@ -37,22 +37,22 @@ var _ ImageLoader = (*asset.Loader)(nil)
 
 // decodeImage decodes an encoded image after checking its dimensions
 // against maxPixels, and returns it as premultiplied RGBA.
-func decodeImage(b []byte, maxPixels int) (*image.RGBA, error) {
+func decodeImage(b []byte, maxPixels int) (*image.RGBA, string, error) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
 		if bytes.Contains(b[:min(len(b), 512)], []byte("<svg")) {
-			return nil, errors.New("SVG images are not supported")
+			return nil, "", errors.New("SVG images are not supported")
 		}
-		return nil, fmt.Errorf("cannot decode image: %v", err)
+		return nil, "", fmt.Errorf("cannot decode image: %v", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
-		return nil, fmt.Errorf("%s image of %dx%d pixels exceeds the limit of %d pixels", format, cfg.Width, cfg.Height, maxPixels)
+		return nil, "", fmt.Errorf("%s image of %dx%d pixels exceeds the limit of %d pixels", format, cfg.Width, cfg.Height, maxPixels)
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("cannot decode %s image: %v", format, err)
+		return nil, "", fmt.Errorf("cannot decode %s image: %v", format, err)
 	}
-	return toRGBA(img), nil
+	return toRGBA(img), format, nil
 }
 
 func toRGBA(img image.Image) *image.RGBA {

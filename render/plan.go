@@ -214,9 +214,12 @@ func (p *Plan) loadImage(ctx context.Context, src string, filters []fabric.Filte
 		if err != nil {
 			return nil, err
 		}
-		img, err := decodeImage(data, p.opts.MaxImagePixels)
+		img, format, err := decodeImage(data, p.opts.MaxImagePixels)
 		if err != nil {
 			return nil, err
+		}
+		if format == "jpeg" && len(filters) == 0 {
+			markPhoto(img)
 		}
 		if len(filters) > 0 {
 			if img, err = filtered(img, filters); err != nil {
@@ -316,4 +319,17 @@ func (r *renderer) backgroundOrOverlay(dst *image.RGBA, fill fabric.Paint, obj f
 	if obj != nil {
 		r.drawObject(dst, obj, vpt, drawOpts{})
 	}
+}
+
+// photos records decoded images that came from JPEG files, so a PDF can
+// embed them as JPEG again rather than losslessly. Images are shared
+// read-only, so the set is keyed by pointer.
+var photos sync.Map
+
+func markPhoto(img *image.RGBA) { photos.Store(img, true) }
+
+// IsPhoto reports whether a decoded image came from a JPEG file.
+func IsPhoto(img *image.RGBA) bool {
+	_, ok := photos.Load(img)
+	return ok
 }

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/internal/imgtest"
 	"github.com/fabricpress/fabricpress/render"
-	"github.com/fabricpress/fabricpress/render/internal/imgtest"
 )
 
 // TestGoldenScenes renders our own scenes (features the Fabric.js corpus

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -11,8 +12,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/pdf"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/font"
 )
@@ -87,6 +90,9 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
+	if strings.EqualFold(filepath.Ext(*out), ".pdf") {
+		return writePDF(ctx, *out, c, opts, pdf.Options{Title: filepath.Base(*template)})
+	}
 	plan, err := render.Compile(ctx, c, opts)
 	if err != nil {
 		return err
@@ -99,6 +105,45 @@ func renderCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return writePNG(*out, img)
+}
+
+// writePDF writes a one-page PDF atomically.
+func writePDF(ctx context.Context, path string, c *fabric.Canvas, ro render.Options, po pdf.Options) error {
+	if ro.Width == 0 {
+		ro.Width, ro.Height = c.Width, c.Height
+	}
+	po.Render = ro
+	var buf bytes.Buffer
+	if err := pdf.Write(ctx, &buf, c, ro.Width, ro.Height, po); err != nil {
+		return err
+	}
+	return writeFile(path, buf.Bytes())
+}
+
+// writeFile writes data atomically: a temporary file in the same folder,
+// synced, then renamed.
+func writeFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".fabricpress-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // readRecord reads a JSON object of field -> value; non-string values are

@@ -44,7 +44,18 @@ type Font struct {
 	File   string // source file, or "gofont:…" for the embedded faces
 	sfnt   *sfnt.Font
 	ts     *tsfont.Font // for shaping (HarfBuzz port)
+	data   []byte
 	upem   float64
+}
+
+// Data returns the font file's bytes (for embedding in a PDF). Do not
+// modify them.
+func (f *Font) Data() []byte { return f.data }
+
+// IsTrueType reports whether the font has TrueType outlines (glyf), as
+// opposed to CFF.
+func (f *Font) IsTrueType() bool {
+	return len(f.data) >= 4 && (string(f.data[:4]) == "\x00\x01\x00\x00" || string(f.data[:4]) == "true")
 }
 
 // UnitsPerEm is the font's design grid size.
@@ -62,6 +73,7 @@ type Registry struct {
 type parsed struct {
 	sfnt *sfnt.Font
 	ts   *tsfont.Font
+	data []byte
 }
 
 func parse(data []byte) (*parsed, error) {
@@ -73,7 +85,7 @@ func parse(data []byte) (*parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &parsed{sfnt: sf, ts: tf.Font}, nil
+	return &parsed{sfnt: sf, ts: tf.Font, data: data}, nil
 }
 
 // NewRegistry returns an empty registry.
@@ -164,7 +176,7 @@ func (r *Registry) add(family string, weight int, style, file string, pf *parsed
 	if err != nil {
 		return err
 	}
-	r.faces[key(fam, weight, st)] = &Font{Family: fam, Weight: weight, Style: st, File: file, sfnt: pf.sfnt, ts: pf.ts, upem: float64(pf.sfnt.UnitsPerEm())}
+	r.faces[key(fam, weight, st)] = &Font{Family: fam, Weight: weight, Style: st, File: file, sfnt: pf.sfnt, ts: pf.ts, data: pf.data, upem: float64(pf.sfnt.UnitsPerEm())}
 	return nil
 }
 

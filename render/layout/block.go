@@ -37,9 +37,12 @@ type Run struct {
 }
 
 // Glyph is one glyph at its origin on the baseline (deltaY included).
+// Cluster is the index, in runes of the run's Text, of the first
+// character the glyph stands for.
 type Glyph struct {
-	ID   font.Glyph
-	X, Y float64
+	ID      font.Glyph
+	X, Y    float64
+	Cluster int
 }
 
 // Box is a filled rectangle.

@@ -158,7 +158,7 @@ func (e *Engine) shapeRun(t *fabric.Text, r drawRun, baseline float64) []Run {
 		e.glyphs, _ = e.Face(st.Font).Shape(e.glyphs[:0], text, seg.rtl)
 		y := baseline + st.DeltaY
 		for _, g := range e.glyphs {
-			glyphs = append(glyphs, Glyph{ID: g.ID, X: pen + g.XOffset*k, Y: y - g.YOffset*k})
+			glyphs = append(glyphs, Glyph{ID: g.ID, X: pen + g.XOffset*k, Y: y - g.YOffset*k, Cluster: g.Cluster})
 			pen += g.Advance * k
 		}
 		out = append(out, Run{Style: st, RTL: seg.rtl, Text: text, Glyphs: glyphs})

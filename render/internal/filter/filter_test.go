@@ -50,16 +50,6 @@ func TestToU8(t *testing.T) {
 	}
 }
 
-func TestJSRound(t *testing.T) {
-	for _, tc := range []struct{ in, want float64 }{
-		{0.5, 1}, {-0.5, 0}, {2.5, 3}, {-127.5, -127}, {0.49999999999999994, 0}, {25.5, 26},
-	} {
-		if got := jsRound(tc.in); got != tc.want {
-			t.Errorf("jsRound(%v) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-}
-
 // px builds a w×h NRGBA image from RGBA quadruples.
 func px(w, h int, v ...uint8) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))

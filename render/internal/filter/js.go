@@ -5,8 +5,10 @@ import (
 	"sync"
 )
 
-// This file holds the JavaScript and browser arithmetic the 2D filters rely
-// on. Floating-point products that feed an addition are written as
+// This file holds the typed-array and browser arithmetic the 2D filters
+// rely on; JavaScript's Math functions and Fabric's cos and sin come from
+// package fabric (fabric.JSRound, fabric.JSPow, fabric.Cos, fabric.Sin).
+// Floating-point products that feed an addition are written as
 // float64(x*y): the explicit conversion stops the Go compiler from fusing
 // them into an FMA, which V8 never does.
 
@@ -35,64 +37,6 @@ func toU8(v float64) uint8 {
 		m += 256
 	}
 	return uint8(m)
-}
-
-// jsRound is Math.round: the nearest integer, ties toward +Infinity.
-func jsRound(x float64) float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return x
-	}
-	f := math.Floor(x)
-	if x-f >= 0.5 {
-		return f + 1
-	}
-	return f
-}
-
-// jsPow is Math.pow where it differs from math.Pow: (±1)**±Infinity and
-// 1**NaN are NaN in JavaScript.
-func jsPow(x, y float64) float64 {
-	if math.IsNaN(y) {
-		return math.NaN()
-	}
-	if math.IsInf(y, 0) && (x == 1 || x == -1) {
-		return math.NaN()
-	}
-	return math.Pow(x, y)
-}
-
-// fabricCos and fabricSin are Fabric's util/misc/cos.ts and sin.ts: exact
-// results at multiples of π/2, Math.cos/Math.sin elsewhere.
-func fabricCos(angle float64) float64 {
-	if angle == 0 {
-		return 1
-	}
-	switch math.Abs(angle) / (math.Pi / 2) {
-	case 1, 3:
-		return 0
-	case 2:
-		return -1
-	}
-	return math.Cos(angle)
-}
-
-func fabricSin(angle float64) float64 {
-	if angle == 0 {
-		return 0
-	}
-	sign := 1.0
-	if angle < 0 {
-		sign = -1
-	}
-	switch angle / (math.Pi / 2) {
-	case 1:
-		return sign
-	case 2:
-		return 0
-	case 3:
-		return -sign
-	}
-	return math.Sin(angle)
 }
 
 // Browser read-back.

@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"github.com/fabricpress/fabricpress/fabric"
 )
 
 // Each op transcribes the applyTo2d method of the Fabric 6.9.1 class named
@@ -73,8 +75,8 @@ var identityMatrix = [20]float64{1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 // hueMatrix is HueRotation.calculateMatrix (src/filters/HueRotation.ts).
 func hueMatrix(rotation float64) [20]float64 {
 	rad := rotation * math.Pi
-	cosine := fabricCos(rad)
-	sine := fabricSin(rad)
+	cosine := fabric.Cos(rad)
+	sine := fabric.Sin(rad)
 	aThird := 1.0 / 3
 	aThirdSqtSin := float64(math.Sqrt(aThird) * sine)
 	oneMinusCos := 1 - cosine
@@ -132,7 +134,7 @@ type brightness struct{ v float64 }
 func (f *brightness) neutral() bool { return f.v == 0 }
 
 func (f *brightness) apply(s *state) {
-	b := jsRound(f.v * 255)
+	b := fabric.JSRound(f.v * 255)
 	d := s.data
 	for i := 0; i+3 < len(d); i += 4 {
 		d[i] = clampU8(float64(d[i]) + b)
@@ -230,7 +232,7 @@ func (f *gamma) apply(s *state) {
 	for c := range lut {
 		inv := 1 / f.g[c]
 		for i := range lut[c] {
-			lut[c][i] = toU8(float64(jsPow(float64(i)/255, inv) * 255))
+			lut[c][i] = toU8(float64(fabric.JSPow(float64(i)/255, inv) * 255))
 		}
 	}
 	d := s.data
@@ -519,7 +521,7 @@ type convolute struct {
 func (convolute) neutral() bool { return false }
 
 func (f *convolute) apply(s *state) {
-	side := int(jsRound(math.Sqrt(float64(len(f.m)))))
+	side := int(fabric.JSRound(math.Sqrt(float64(len(f.m)))))
 	half := side / 2
 	weights := make([]float64, side*side)
 	for i := range weights {

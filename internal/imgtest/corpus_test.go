@@ -12,7 +12,7 @@ import (
 // Reference PNGs rendered by real Fabric.js, when present: the repository's
 // testdata/ref, else the shared corpus. The test is skipped without them or
 // when a file is not the one the figures were recorded for.
-var corpusDirs = []string{"../../../testdata/ref", "/work/shared/corpus/public/ref"}
+var corpusDirs = []string{"../../testdata/corpus/public/ref"}
 
 // corpusFile is a reference PNG and the first 16 hex digits of its sha256.
 type corpusFile struct{ name, sha string }
