@@ -181,7 +181,11 @@ func noEffects(b *fabric.Base) bool {
 
 func (e *emitter) vectorShape(o fabric.Object) bool {
 	b := o.Props()
-	if _, ok := render.Outline(o); !ok || !noEffects(b) || !paintable(b.Fill) || !paintable(b.Stroke) || !paintable(b.BackgroundColor) {
+	if _, ok := render.Outline(o); !ok || !paintable(b.Fill) || !paintable(b.Stroke) || !paintable(b.BackgroundColor) {
+		return false
+	}
+	_, blendOK := blendModes[b.GlobalCompositeOperation]
+	if !blendOK || (b.Shadow != nil && b.Shadow.Color.A != 0) || (b.ClipPath != nil && !plainClip(b.ClipPath)) {
 		return false
 	}
 	_, isLine := o.(*fabric.Line)
@@ -190,6 +194,32 @@ func (e *emitter) vectorShape(o fabric.Object) bool {
 	// Fabric composites a translucent object as a whole: overlapping fill
 	// and stroke must not show through each other.
 	return !(b.Opacity < 1 && hasFill && hasStroke)
+}
+
+// plainClip reports a clip path PDF can express as a clipping path: a
+// plain visible shape, not inverted, without a clip of its own.
+func plainClip(c fabric.Object) bool {
+	b := c.Props()
+	_, ok := render.Outline(c)
+	return ok && b.Visible && !b.Inverted && b.ClipPath == nil
+}
+
+// clip intersects the clipping path with an object's clip path: in the
+// object's own space, or the canvas's when absolutePositioned.
+func (e *emitter) clip(c *content, clip fabric.Object, m fabric.Matrix) {
+	cb := clip.Props()
+	plane := m
+	if cb.AbsolutePositioned {
+		plane = fabric.Identity
+	}
+	w, h := e.plan.Size(clip)
+	cmds, _ := render.Outline(clip)
+	c.path(cmds, plane.Mul(cb.Matrix(w, h)))
+	if cb.FillRule == "evenodd" {
+		c.op("W* n\n")
+	} else {
+		c.op("W n\n")
+	}
 }
 
 // startRun makes sure consecutive vector objects share one template, and
@@ -241,6 +271,9 @@ func (e *emitter) shape(o fabric.Object, m fabric.Matrix, w, h float64) {
 	c := e.run
 	cmds, _ := render.Outline(o)
 	c.op("q\n")
+	if b.ClipPath != nil {
+		e.clip(c, b.ClipPath, m)
+	}
 	if !b.BackgroundColor.IsNone() {
 		bw, bh := w+b.StrokeWidth, h+b.StrokeWidth
 		c.op("q\n")

@@ -319,3 +319,43 @@ func overWhite(img *image.NRGBA) {
 		img.Pix[i+3] = 255
 	}
 }
+
+func TestMergedSplitsFiles(t *testing.T) {
+	needTool(t, "pdfinfo")
+	c := postcard(t)
+	dir := t.TempDir()
+	m := pdf.NewMerged(dir, "batch", 4, pdf.Options{Render: render.Options{Fonts: corpusFonts(t)}})
+	for i := 0; i < 10; i++ {
+		bound, err := fabric.Bind(c, record(i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.AddPage(context.Background(), bound, 864, 576, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := m.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int{4, 4, 2}
+	if len(files) != len(want) {
+		t.Fatalf("files %v", files)
+	}
+	for i, f := range files {
+		if filepath.Base(f) != fmt.Sprintf("batch-%04d.pdf", i+1) {
+			t.Errorf("name %s", f)
+		}
+		out, err := exec.Command("pdfinfo", f).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(fmt.Sprintf(`Pages:\s+%d\b`, want[i])).Match(out) {
+			t.Errorf("%s: %s", f, out)
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".merge-*"))
+	if len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

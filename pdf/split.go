@@ -1,0 +1,96 @@
+package pdf
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/fabricpress/fabricpress/fabric"
+)
+
+// DefaultMaxPages is how many pages a merged file holds before Merged
+// starts the next one.
+const DefaultMaxPages = 1000
+
+// Merged writes many pieces into merged PDF files of at most MaxPages
+// pages each (base-0001.pdf, base-0002.pdf, ...), so memory stays bounded
+// however large the batch: gopdf keeps a document in memory until it is
+// written, and Merged writes each file as soon as it is full. A Merged is
+// not safe for concurrent use: feed it pages in order from one goroutine.
+type Merged struct {
+	dir, base string
+	max       int
+	opts      Options
+	doc       *Document
+	files     []string
+}
+
+// NewMerged writes into dir; maxPages <= 0 means DefaultMaxPages.
+func NewMerged(dir, base string, maxPages int, opts Options) *Merged {
+	if maxPages <= 0 {
+		maxPages = DefaultMaxPages
+	}
+	return &Merged{dir: dir, base: base, max: maxPages, opts: opts}
+}
+
+// AddPage adds one page; see Document.AddPage. A front/back piece adds
+// two pages in a row; a file never splits a piece when pagesPerPiece
+// divides MaxPages.
+func (m *Merged) AddPage(ctx context.Context, c *fabric.Canvas, width, height float64, tpl *fabric.Canvas) error {
+	if m.doc == nil {
+		m.doc = NewDocument(m.opts)
+	}
+	if err := m.doc.AddPage(ctx, c, width, height, tpl); err != nil {
+		return err
+	}
+	if m.doc.Pages() >= m.max {
+		return m.flush()
+	}
+	return nil
+}
+
+func (m *Merged) flush() error {
+	doc := m.doc
+	m.doc = nil
+	if doc == nil || doc.Pages() == 0 {
+		return nil
+	}
+	name := filepath.Join(m.dir, fmt.Sprintf("%s-%04d.pdf", m.base, len(m.files)+1))
+	if err := writeDurably(name, doc); err != nil {
+		return err
+	}
+	m.files = append(m.files, name)
+	return nil
+}
+
+// Close writes the last file and returns every file written.
+func (m *Merged) Close() ([]string, error) {
+	err := m.flush()
+	return m.files, err
+}
+
+// writeDurably writes a document to a temporary name, syncs it and
+// renames it into place, so a reader never sees half a file.
+func writeDurably(path string, doc *Document) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".merge-*.pdf")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := doc.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
