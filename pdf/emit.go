@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"fmt"
 	"image"
@@ -535,15 +536,17 @@ func (e *emitter) textRun(gp *gopdf.GoPdf, r layout.Run, m fabric.Matrix, angle,
 	col := st.Fill.Color
 	gp.SetTextColor(col.R, col.G, col.B)
 	a := opacity * float64(col.A) / 255
+	// gopdf applies transparency to text only through cells, which it
+	// places by the font's typographic ascender.
+	var cellOpt *gopdf.CellOption
+	ascent := 0.0
 	if a < 1 {
 		tr, err := gopdf.NewTransparency(a, "")
 		if err != nil {
 			return err
 		}
-		if err := gp.SetTransparency(tr); err != nil {
-			return err
-		}
-		defer gp.ClearTransparency()
+		cellOpt = &gopdf.CellOption{Align: gopdf.Left | gopdf.Top, Transparency: &tr}
+		ascent = typoAscender(st.Font.Data()) / st.Font.UnitsPerEm() * size
 	}
 	// Pivot: the first glyph's origin on the page.
 	g0 := r.Glyphs[0]
@@ -555,12 +558,42 @@ func (e *emitter) textRun(gp *gopdf.GoPdf, r layout.Run, m fabric.Matrix, angle,
 	}
 	k := scale * pt
 	for _, cl := range clusters(r) {
-		gp.SetXY(px+(cl.x-g0.X)*k, py+(cl.y-g0.Y)*k)
+		x, y := px+(cl.x-g0.X)*k, py+(cl.y-g0.Y)*k
+		if cellOpt != nil {
+			gp.SetXY(x, y-ascent)
+			if err := gp.CellWithOption(&gopdf.Rect{W: size * float64(len(cl.text)+1), H: size}, cl.text, *cellOpt); err != nil {
+				return fmt.Errorf("pdf: text %q: %w", cl.text, err)
+			}
+			continue
+		}
+		gp.SetXY(x, y)
 		if err := gp.Text(cl.text); err != nil {
 			return fmt.Errorf("pdf: text %q: %w", cl.text, err)
 		}
 	}
 	return nil
+}
+
+// typoAscender reads OS/2 sTypoAscender from a TrueType file, as gopdf
+// uses it to place cells.
+func typoAscender(data []byte) float64 {
+	if len(data) < 12 {
+		return 0
+	}
+	n := int(binary.BigEndian.Uint16(data[4:]))
+	for i := 0; i < n; i++ {
+		rec := 12 + 16*i
+		if rec+16 > len(data) {
+			break
+		}
+		if string(data[rec:rec+4]) == "OS/2" {
+			off := int(binary.BigEndian.Uint32(data[rec+8:]))
+			if off+70 <= len(data) {
+				return float64(int16(binary.BigEndian.Uint16(data[off+68:])))
+			}
+		}
+	}
+	return 0
 }
 
 type cluster struct {
