@@ -2,8 +2,8 @@ package pdf
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
