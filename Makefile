@@ -64,3 +64,11 @@ fuzz: ## fuzz the parser for a minute
 
 clean: ## remove build output
 	rm -rf bin $(OUT)
+
+.PHONY: batch-sample
+batch-sample: fonts ## render the 500-recipient sample batch to out/postcard-batch.zip
+	@mkdir -p $(OUT)
+	$(GO) run ./cmd/fabricpress batch \
+		-template testdata/sample/postcard-9x6.json -width 864 -height 576 -scale 1 \
+		-csv testdata/sample/recipients.csv -mapping testdata/sample/postcard-9x6.mapping.json \
+		-fonts $(FONTS_MANIFEST) -o $(OUT)/postcard-batch.zip

@@ -1,6 +1,7 @@
 // Command fabricpress renders Fabric.js designs without a browser.
 //
 //	fabricpress render -template T.json -width W -height H [-scale M] [-data D.json] [-fonts fonts.json] -o out.png
+//	fabricpress batch -template T.json -width W -height H -csv people.csv [-mapping M.json] [-fonts fonts.json] -o out.zip|out-dir/
 //
 // Every error exits non-zero with a one-line reason on stderr.
 package main
@@ -56,6 +57,7 @@ const usage = `usage: fabricpress <command> [flags]
 
 commands:
   render   render one Fabric.js canvas JSON to a PNG
+  batch    render one piece per CSV recipient into a ZIP or a folder, with a manifest
 
 run 'fabricpress <command> -h' for the flags of a command`
 
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "render":
 		return renderCmd(ctx, args[1:], stdout, stderr)
+	case "batch":
+		return batchCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -1,0 +1,187 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/render"
+	"github.com/fabricpress/fabricpress/render/font"
+)
+
+const (
+	sampleTemplate = "../testdata/sample/postcard-9x6.json"
+	sampleMapping  = "../testdata/sample/postcard-9x6.mapping.json"
+	sampleCSV      = "../testdata/sample/recipients.csv"
+	corpusFonts    = "../testdata/corpus/fonts.json"
+)
+
+// sampleTemplate loads the sample postcard with its mapping and the corpus
+// fonts, at scale, with an image cache.
+func loadSample(tb testing.TB, scale float64) *Template {
+	tb.Helper()
+	src, err := os.ReadFile(sampleTemplate)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := fabric.Parse(src, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mb, err := os.ReadFile(sampleMapping)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := fabric.ParseMapping(mb)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fonts, err := font.Load(corpusFonts)
+	if err != nil {
+		tb.Skipf("corpus fonts not installed (make fonts): %v", err)
+	}
+	return &Template{Canvas: c, Mapping: m, Render: render.Options{
+		Width: 864, Height: 576, Scale: scale, Fonts: fonts, Cache: render.NewImageCache(0),
+	}}
+}
+
+// sampleRecords reads the good rows of the sample CSV as template records.
+func sampleRecords(tb testing.TB, t *Template) []map[string]string {
+	tb.Helper()
+	f, err := os.Open(sampleCSV)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	r, err := NewReader(f, ReaderOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, fd := range t.Mapping.Fields(t.Canvas) {
+		names = append(names, fd.Name)
+	}
+	cols, err := MatchColumns(names, r.Header(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []map[string]string
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			continue // the deliberately bad rows
+		}
+		m := cols.Apply(rec)
+		if t.Validate(m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// BenchmarkBatch9x6 renders pieces of the sample postcard for the sample
+// recipients with one worker per CPU, as the batch command does, and
+// reports pieces per second. Each iteration is a fixed number of pieces.
+func BenchmarkBatch9x6(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		scale  float64
+		pieces int
+		w, h   int
+	}{
+		{"preview", 0.694, 32, 600, 400},
+		{"print", 3.125, 8, 2700, 1800},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			tpl := loadSample(b, bc.scale)
+			recs := sampleRecords(b, tpl)
+			// Warm the image cache and check the size once.
+			data, _, err := tpl.RenderPiece(context.Background(), recs[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			checkSize(b, data, bc.w, bc.h)
+			workers := runtime.NumCPU()
+			var next atomic.Int64
+			var bytes atomic.Int64
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for b.Loop() {
+				jobs := make(chan map[string]string)
+				var wg sync.WaitGroup
+				for range workers {
+					wg.Go(func() {
+						for rec := range jobs {
+							data, _, err := tpl.RenderPiece(context.Background(), rec)
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							bytes.Add(int64(len(data)))
+						}
+					})
+				}
+				for range bc.pieces {
+					jobs <- recs[int(next.Add(1))%len(recs)]
+				}
+				close(jobs)
+				wg.Wait()
+			}
+			el := time.Since(start).Seconds()
+			b.ReportMetric(float64(b.N*bc.pieces)/el, "pieces/s")
+			b.ReportMetric(float64(bytes.Load())/float64(b.N*bc.pieces), "B/piece")
+			b.ReportMetric(float64(workers), "workers")
+		})
+	}
+}
+
+func checkSize(tb testing.TB, data []byte, w, h int) {
+	tb.Helper()
+	cfg, err := decodeConfig(data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if cfg.Width != w || cfg.Height != h {
+		tb.Fatalf("piece is %dx%d, want %dx%d", cfg.Width, cfg.Height, w, h)
+	}
+}
+
+// BenchmarkEncodePNG encodes one rendered 300 DPI postcard.
+func BenchmarkEncodePNG(b *testing.B) {
+	tpl := loadSample(b, 3.125)
+	rec := sampleRecords(b, tpl)[0]
+	c, err := tpl.bind(rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := render.Compile(context.Background(), c, tpl.Render)
+	if err != nil {
+		b.Fatal(err)
+	}
+	img, err := plan.Render(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	b.SetBytes(int64(len(img.Pix)))
+	for b.Loop() {
+		buf.Reset()
+		if err := encodePNG(&buf, img); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "B/piece")
+}

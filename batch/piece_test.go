@@ -1,0 +1,367 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"maps"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	gzqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/render"
+	"github.com/fabricpress/fabricpress/render/code"
+	"github.com/fabricpress/fabricpress/render/font"
+)
+
+func decodeConfig(data []byte) (image.Config, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	return cfg, err
+}
+
+// tinyTemplate is a 200x100 canvas drawn with the embedded Go fonts: a
+// greeting with a required and a defaulted field, a QR code and a Code 128
+// barcode bound by name.
+func tinyTemplate(t *testing.T) *Template {
+	t.Helper()
+	const doc = `{"version":"6.9.1","background":"#ffffff","objects":[
+		{"type":"Textbox","left":4,"top":4,"width":190,"fontSize":12,"fontFamily":"Go","text":"Hi {{name}}, {{title|friend}}"},
+		{"type":"Rect","name":"qr","left":4,"top":30,"width":64,"height":64,"fill":"#ccc"},
+		{"type":"Rect","id":"bar","left":80,"top":40,"width":110,"height":40,"fill":"#ccc"}
+	]}`
+	c, err := fabric.Parse([]byte(doc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := fabric.ParseMapping([]byte(`{"qr":{"qr":"https://example.com/r/{{id}}","level":"H"},"bar":{"barcode":"{{sku}}"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Check(c); err != nil {
+		t.Fatal(err)
+	}
+	return &Template{Canvas: c, Mapping: m, Render: render.Options{Width: 200, Height: 100, Fonts: font.GoFonts()}}
+}
+
+func TestValidate(t *testing.T) {
+	tpl := tinyTemplate(t)
+	good := map[string]string{"name": "Ann", "id": "42", "sku": "SKU-0042"}
+	with := func(kv ...string) map[string]string {
+		r := maps.Clone(good)
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == "<absent>" {
+				delete(r, kv[i])
+			} else {
+				r[kv[i]] = kv[i+1]
+			}
+		}
+		return r
+	}
+	tests := []struct {
+		name   string
+		record map[string]string
+		errIs  error
+		errHas []string
+		errNot []string
+	}{
+		{name: "good", record: good},
+		{name: "defaulted field may be empty", record: with("title", "")},
+		{name: "defaulted field may be absent", record: with("title", "<absent>")},
+		{name: "required field absent", record: with("name", "<absent>"), errIs: ErrMissingField, errHas: []string{"name"}},
+		{name: "empty cell counts as missing", record: with("name", ""), errIs: ErrMissingField, errHas: []string{"name"}},
+		{name: "blank cell counts as missing", record: with("name", "  \t"), errIs: ErrMissingField, errHas: []string{"name"}},
+		{name: "all missing fields named", record: with("name", "", "id", "<absent>"), errIs: ErrMissingField,
+			errHas: []string{"fields", "name", "id"}, errNot: []string{"sku"}},
+		{name: "QR over capacity", record: with("id", strings.Repeat("x", 1300)), errIs: code.ErrCapacity,
+			errHas: []string{"objects[1] (qr)", "level H"}},
+		{name: "QR within capacity", record: with("id", strings.Repeat("x", 1200))},
+		{name: "Code 128 not encodable", record: with("sku", "SKU-ß"), errHas: []string{"objects[2] (bar)", "Code 128"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tpl.Validate(tt.record)
+			if tt.errIs == nil && tt.errHas == nil {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Validate: no error")
+			}
+			if tt.errIs != nil && !errors.Is(err, tt.errIs) {
+				t.Errorf("error %q is not %v", err, tt.errIs)
+			}
+			msg := err.Error()
+			if strings.ContainsAny(msg, "\r\n") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+			for _, s := range tt.errHas {
+				if !strings.Contains(msg, s) {
+					t.Errorf("error %q does not mention %q", msg, s)
+				}
+			}
+			for _, s := range tt.errNot {
+				if strings.Contains(msg, s) {
+					t.Errorf("error %q mentions %q", msg, s)
+				}
+			}
+			if _, _, rerr := tpl.RenderPiece(context.Background(), tt.record); rerr == nil || rerr.Error() != msg {
+				t.Errorf("RenderPiece error %v, want the Validate error", rerr)
+			}
+		})
+	}
+}
+
+func TestValidateQRLevels(t *testing.T) {
+	tpl := tinyTemplate(t)
+	m, err := fabric.ParseMapping([]byte(`{"qr":{"qr":"{{id}}","level":"L"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl.Mapping = m
+	// 2000 bytes: more than level H could hold, within level L.
+	if err := tpl.Validate(map[string]string{"name": "Ann", "id": strings.Repeat("x", 2000)}); err != nil {
+		t.Errorf("2000 bytes at level L: %v", err)
+	}
+	if err := tpl.Validate(map[string]string{"name": "Ann", "id": strings.Repeat("x", 3000)}); !errors.Is(err, code.ErrCapacity) {
+		t.Errorf("3000 bytes at level L: err = %v, want over capacity", err)
+	}
+}
+
+func TestValidateNoMapping(t *testing.T) {
+	tpl := tinyTemplate(t)
+	tpl.Mapping = nil // placeholders in text only: qr and bar stay rectangles
+	if err := tpl.Validate(map[string]string{"name": "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tpl.Validate(map[string]string{}); !errors.Is(err, ErrMissingField) {
+		t.Fatalf("err = %v, want a missing field", err)
+	}
+	if err := (&Template{}).Validate(nil); err == nil {
+		t.Fatal("a template without a canvas validated")
+	}
+}
+
+func TestRenderPieceFormats(t *testing.T) {
+	rec := map[string]string{"name": "Zoë", "id": "7", "sku": "A-7"}
+	for _, tc := range []struct {
+		format, ext string
+		quality     int
+	}{
+		{"", ".png", 0},
+		{"png", ".png", 0},
+		{"jpeg", ".jpg", 0},
+		{"jpg", ".jpg", 50},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			tpl := tinyTemplate(t)
+			tpl.Format, tpl.JPEGQuality = tc.format, tc.quality
+			tpl.Render.Scale = 0.5
+			data, ext, err := tpl.RenderPiece(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ext != tc.ext {
+				t.Errorf("ext %q, want %q", ext, tc.ext)
+			}
+			var img image.Image
+			if tc.ext == ".png" {
+				img, err = png.Decode(bytes.NewReader(data))
+			} else {
+				img, err = jpeg.Decode(bytes.NewReader(data))
+			}
+			if err != nil {
+				t.Fatalf("decoding the piece: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() != 100 || b.Dy() != 50 {
+				t.Errorf("piece is %v, want 100x50", b)
+			}
+			// The white background is white in both formats (JPEG loses
+			// the alpha channel: it is flattened on white, not black).
+			r, g, b, _ := img.At(99, 0).RGBA()
+			if r>>8 < 240 || g>>8 < 240 || b>>8 < 240 {
+				t.Errorf("corner pixel %d,%d,%d, want white", r>>8, g>>8, b>>8)
+			}
+		})
+	}
+}
+
+func TestRenderPieceTransparentJPEGIsOnWhite(t *testing.T) {
+	// Left half: half-transparent red; right half: nothing. The halves
+	// are whole 16x16 JPEG blocks, so chroma subsampling does not mix them.
+	c, err := fabric.Parse([]byte(`{"objects":[{"type":"Rect","left":0,"top":0,"width":16,"height":16,"fill":"rgba(255,0,0,0.5)","strokeWidth":0}]}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &Template{Canvas: c, Format: FormatJPEG, JPEGQuality: 100, Render: render.Options{Width: 32, Height: 16}}
+	data, _, err := tpl.RenderPiece(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(x, y int, want [3]uint32) {
+		r, g, b, _ := img.At(x, y).RGBA()
+		got := [3]uint32{r >> 8, g >> 8, b >> 8}
+		for i := range got {
+			if d := int(got[i]) - int(want[i]); d < -12 || d > 12 {
+				t.Errorf("pixel %d,%d = %v, want about %v", x, y, got, want)
+				return
+			}
+		}
+	}
+	check(8, 8, [3]uint32{255, 128, 128})  // half red over white
+	check(24, 8, [3]uint32{255, 255, 255}) // nothing over white
+}
+
+func TestRenderPieceErrors(t *testing.T) {
+	rec := map[string]string{"name": "Ann", "id": "7", "sku": "A-7"}
+	tpl := tinyTemplate(t)
+	tpl.Format = "gif"
+	if _, _, err := tpl.RenderPiece(context.Background(), rec); err == nil || !strings.Contains(err.Error(), `"gif"`) {
+		t.Errorf("format gif: err = %v", err)
+	}
+	tpl = tinyTemplate(t)
+	tpl.Format, tpl.JPEGQuality = FormatJPEG, 101
+	if _, _, err := tpl.RenderPiece(context.Background(), rec); err == nil || !strings.Contains(err.Error(), "101") {
+		t.Errorf("quality 101: err = %v", err)
+	}
+	tpl = tinyTemplate(t)
+	tpl.Render.Fonts = nil // no font for "Go": a per-recipient render error
+	if _, _, err := tpl.RenderPiece(context.Background(), rec); err == nil || strings.ContainsAny(err.Error(), "\n") {
+		t.Errorf("no fonts: err = %v, want a one-line error", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tpl = tinyTemplate(t)
+	if _, _, err := tpl.RenderPiece(ctx, rec); err == nil {
+		t.Error("cancelled context: no error")
+	}
+}
+
+// TestRenderPieceSample renders one recipient of the sample postcard at a
+// small scale and, when the renderer draws barcodes, reads its QR code back.
+func TestRenderPieceSample(t *testing.T) {
+	tpl := loadSample(t, 1)
+	recs := sampleRecords(t, tpl)
+	if len(recs) != 494 {
+		t.Errorf("%d good sample rows, want 494", len(recs))
+	}
+	rec := recs[0]
+	p, err := tpl.Piece(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(p.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 864 || b.Dy() != 576 {
+		t.Fatalf("piece is %v, want 864x576", b)
+	}
+	// The QR object's box on the canvas: left 318, top 412, 132x132 (scale 1).
+	box := image.Rect(318, 412, 318+132, 412+132)
+	dark := 0
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			if r, _, _, _ := img.At(x, y).RGBA(); r < 0x4000 {
+				dark++
+			}
+		}
+	}
+	if dark == 0 {
+		t.Skip("the renderer draws no barcode yet")
+	}
+	crop := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}).SubImage(box.Inset(-16))
+	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gzqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decoding the QR code: %v", err)
+	}
+	if want := "https://brightside.example/r/" + rec["id"]; res.GetText() != want {
+		t.Errorf("QR reads %q, want %q", res.GetText(), want)
+	}
+}
+
+func TestEncodePNGRoundTrip(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		name   string
+		w, h   int
+		opaque bool
+	}{
+		{"opaque", 97, 31, true},
+		{"one pixel", 1, 1, true},
+		{"wide", 3000, 2, true},
+		{"transparent", 40, 20, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))
+			for i := 0; i < len(img.Pix); i += 4 {
+				a := uint8(255)
+				if !tc.opaque {
+					a = uint8(rnd.IntN(256))
+				}
+				// Premultiplied: colour channels at most alpha. Runs of
+				// equal pixels exercise the filter on flat areas.
+				if i%64 < 32 {
+					for c := range 3 {
+						img.Pix[i+c] = uint8(rnd.IntN(int(a) + 1))
+					}
+				} else if i >= 4 {
+					copy(img.Pix[i:i+3], img.Pix[i-4:i-1])
+					img.Pix[i+0] = min(img.Pix[i+0], a)
+					img.Pix[i+1] = min(img.Pix[i+1], a)
+					img.Pix[i+2] = min(img.Pix[i+2], a)
+				}
+				img.Pix[i+3] = a
+			}
+			var buf, std bytes.Buffer
+			if err := encodePNG(&buf, img); err != nil {
+				t.Fatal(err)
+			}
+			got, err := png.Decode(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// image/png's own encoding is the reference for transparency.
+			if err := png.Encode(&std, img); err != nil {
+				t.Fatal(err)
+			}
+			want, err := png.Decode(&std)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Bounds() != img.Rect {
+				t.Fatalf("bounds %v, want %v", got.Bounds(), img.Rect)
+			}
+			for y := range tc.h {
+				for x := range tc.w {
+					r1, g1, b1, a1 := got.At(x, y).RGBA()
+					r2, g2, b2, a2 := want.At(x, y).RGBA()
+					if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+						t.Fatalf("pixel %d,%d: %v, want %v", x, y, got.At(x, y), want.At(x, y))
+					}
+					if r, g, b, a := img.At(x, y).RGBA(); tc.opaque && (r != r1 || g != g1 || b != b1 || a != a1) {
+						t.Fatalf("pixel %d,%d: %v, want %v", x, y, got.At(x, y), img.At(x, y))
+					}
+				}
+			}
+		})
+	}
+}
