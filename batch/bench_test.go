@@ -162,7 +162,7 @@ func checkSize(tb testing.TB, data []byte, w, h int) {
 func BenchmarkEncodePNG(b *testing.B) {
 	tpl := loadSample(b, 3.125)
 	rec := sampleRecords(b, tpl)[0]
-	c, err := tpl.bind(rec)
+	c, err := tpl.bind(tpl.Canvas, rec)
 	if err != nil {
 		b.Fatal(err)
 	}

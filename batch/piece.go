@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/pdf"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/code"
 )
@@ -46,10 +47,46 @@ type Template struct {
 	Canvas  *fabric.Canvas
 	Mapping *fabric.Mapping // nil: placeholders in text only
 	Render  render.Options
-	// Format is FormatPNG (the default when empty) or FormatJPEG.
+	// Format is FormatPNG (the default when empty), FormatJPEG or
+	// FormatPDF.
 	Format string
 	// JPEGQuality is 1 to 100; 0 means DefaultJPEGQuality.
 	JPEGQuality int
+	// Back is the other side of a two-sided piece (same canvas size,
+	// bound with the same record and mapping); PDF pieces get a page for
+	// each side.
+	Back *fabric.Canvas
+	// PDF holds the print options of PDF pieces (bleed, crop marks, DPI);
+	// its Render options are taken from Render.
+	PDF pdf.Options
+}
+
+// FormatPDF makes each piece a print PDF (one page per side).
+const FormatPDF = "pdf"
+
+// Sides binds record to the front (and back) and returns the personalised
+// canvases with the templates they came from, after Validate's checks.
+func (t *Template) Sides(record map[string]string) (bound, tpls []*fabric.Canvas, err error) {
+	c, err := t.bind(t.Canvas, record)
+	if err != nil {
+		return nil, nil, err
+	}
+	bound, tpls = []*fabric.Canvas{c}, []*fabric.Canvas{t.Canvas}
+	if t.Back != nil {
+		b, err := t.bind(t.Back, record)
+		if err != nil {
+			return nil, nil, err
+		}
+		bound, tpls = append(bound, b), append(tpls, t.Back)
+	}
+	return bound, tpls, nil
+}
+
+// PDFOptions returns the PDF options with the template's render options.
+func (t *Template) PDFOptions() pdf.Options {
+	o := t.PDF
+	o.Render = t.Render
+	return o
 }
 
 // Piece is one rendered recipient.
@@ -67,17 +104,17 @@ type Piece struct {
 // and every Code 128 content can be encoded. The error is one line and names
 // the fields or the object at fault.
 func (t *Template) Validate(record map[string]string) error {
-	_, err := t.bind(record)
+	_, _, err := t.Sides(record)
 	return err
 }
 
-// bind validates record and returns the personalised canvas.
-func (t *Template) bind(record map[string]string) (*fabric.Canvas, error) {
-	if t.Canvas == nil {
+// bind validates record against one side and returns it personalised.
+func (t *Template) bind(side *fabric.Canvas, record map[string]string) (*fabric.Canvas, error) {
+	if side == nil {
 		return nil, errors.New("batch: template has no canvas")
 	}
 	var missing []string
-	for _, f := range t.Mapping.Fields(t.Canvas) {
+	for _, f := range t.Mapping.Fields(side) {
 		if f.Required && strings.TrimSpace(record[f.Name]) == "" {
 			missing = append(missing, f.Name)
 		}
@@ -89,7 +126,13 @@ func (t *Template) bind(record map[string]string) (*fabric.Canvas, error) {
 	default: // "missing required fields a, b"
 		return nil, fmt.Errorf("%ws %s", ErrMissingField, strings.Join(missing, ", "))
 	}
-	c, err := fabric.Bind(t.Canvas, record, t.Mapping)
+	m := t.Mapping
+	if m != nil && t.Back != nil {
+		// Two sides share one mapping: each side takes the bindings
+		// naming its own objects.
+		m = m.For(side)
+	}
+	c, err := fabric.Bind(side, record, m)
 	if err != nil {
 		return nil, oneLineError(err)
 	}
@@ -165,13 +208,16 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 		format = FormatPNG
 	case FormatJPEG, "jpg":
 		format, ext = FormatJPEG, ".jpg"
+	case FormatPDF:
+		return t.pdfPiece(ctx, record)
 	default:
-		return nil, fmt.Errorf("batch: unknown format %q (want png or jpeg)", t.Format)
+		return nil, fmt.Errorf("batch: unknown format %q (want png, jpeg or pdf)", t.Format)
 	}
-	c, err := t.bind(record)
+	sides, _, err := t.Sides(record)
 	if err != nil {
 		return nil, err
 	}
+	c := sides[0]
 	plan, err := render.Compile(ctx, c, t.Render)
 	if err != nil {
 		return nil, oneLineError(err)
@@ -431,3 +477,22 @@ func (b *pngBuffers) Get() *png.EncoderBuffer {
 }
 
 func (b *pngBuffers) Put(e *png.EncoderBuffer) { b.p.Put(e) }
+
+// pdfPiece renders a recipient as a print PDF, a page per side.
+func (t *Template) pdfPiece(ctx context.Context, record map[string]string) (*Piece, error) {
+	sides, tpls, err := t.Sides(record)
+	if err != nil {
+		return nil, err
+	}
+	doc := pdf.NewDocument(t.PDFOptions())
+	for i, c := range sides {
+		if err := doc.AddPage(ctx, c, t.Render.Width, t.Render.Height, tpls[i]); err != nil {
+			return nil, oneLineError(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := doc.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return &Piece{Data: buf.Bytes(), Ext: ".pdf"}, nil
+}

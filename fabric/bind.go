@@ -276,9 +276,10 @@ func errorsAs(err error, target **MissingFieldError) bool {
 	return ok
 }
 
-// Check reports mapping entries that name no object of c, and index
-// entries outside c.Objects, so a bad mapping fails before any record.
-func (m *Mapping) Check(c *Canvas) error {
+// Check reports mapping entries that name no object of c (or of any of
+// the other sides of a piece given), and index entries outside c.Objects,
+// so a bad mapping fails before any record.
+func (m *Mapping) Check(c *Canvas, otherSides ...*Canvas) error {
 	names := map[string]bool{}
 	var visit func(o Object)
 	visit = func(o Object) {
@@ -290,8 +291,10 @@ func (m *Mapping) Check(c *Canvas) error {
 			}
 		}
 	}
-	for _, o := range c.Objects {
-		visit(o)
+	for _, side := range append([]*Canvas{c}, otherSides...) {
+		for _, o := range side.Objects {
+			visit(o)
+		}
 	}
 	keys := make([]string, 0, len(m.Objects))
 	for k := range m.Objects {
@@ -309,6 +312,33 @@ func (m *Mapping) Check(c *Canvas) error {
 		}
 	}
 	return nil
+}
+
+// For returns the part of m that applies to one side of a two-sided
+// piece: the object bindings whose name or id is on that side (the index
+// form and the missing policy are kept).
+func (m *Mapping) For(side *Canvas) *Mapping {
+	names := map[string]bool{}
+	var visit func(o Object)
+	visit = func(o Object) {
+		b := o.Props()
+		names[b.Name], names[b.ID] = true, true
+		if g, ok := o.(*Group); ok {
+			for _, ch := range g.Objects {
+				visit(ch)
+			}
+		}
+	}
+	for _, o := range side.Objects {
+		visit(o)
+	}
+	out := &Mapping{Objects: map[string]Binding{}, Index: m.Index, Missing: m.Missing}
+	for k, b := range m.Objects {
+		if names[k] {
+			out.Objects[k] = b
+		}
+	}
+	return out
 }
 
 type binder struct {

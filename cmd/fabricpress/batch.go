@@ -19,6 +19,7 @@ import (
 
 	"github.com/fabricpress/fabricpress/batch"
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/pdf"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/asset"
 	"github.com/fabricpress/fabricpress/render/font"
@@ -38,6 +39,11 @@ type batchConfig struct {
 	workers                         int
 	nameFields                      string
 	out                             string
+	back                            string
+	merge, cropMarks                bool
+	maxPages                        int
+	bleed                           string
+	bleedPx, dpi                    float64
 
 	// progressEvery is the interval of plain progress lines when stderr is
 	// not a terminal.
@@ -65,6 +71,12 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.allowHosts, "allow-hosts", "", "hosts images may be fetched from over http(s): a.com,*.b.com (default: none)")
 	fs.IntVar(&cfg.workers, "workers", runtime.NumCPU(), "pieces rendered at once")
 	fs.StringVar(&cfg.nameFields, "name-fields", "first_name,last_name", "fields (or columns) whose values name each file, after the row number")
+	fs.StringVar(&cfg.back, "back", "", "Fabric canvas JSON of the back side (two-sided pieces; same size)")
+	fs.BoolVar(&cfg.merge, "merge", false, "with -format pdf: merged PDFs (a page per side) instead of a file per recipient")
+	fs.IntVar(&cfg.maxPages, "max-pages", pdf.DefaultMaxPages, "with -merge: pages per merged PDF file")
+	fs.StringVar(&cfg.bleed, "bleed", "0", "PDF bleed: 0.125in, 3mm, 9pt or 12px")
+	fs.BoolVar(&cfg.cropMarks, "crop-marks", false, "PDF crop marks outside the bleed")
+	fs.Float64Var(&cfg.dpi, "dpi", 300, "PDF: resolution of rasterised parts")
 	fs.StringVar(&cfg.out, "o", "", "output: a .zip file, or a folder (required)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -84,8 +96,21 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.format = batch.FormatPNG
 	case "jpeg", "jpg":
 		cfg.format = batch.FormatJPEG
+	case "pdf":
+		cfg.format = batch.FormatPDF
 	default:
-		return usageError{fmt.Sprintf("-format %q: want png or jpeg", cfg.format)}
+		return usageError{fmt.Sprintf("-format %q: want png, jpeg or pdf", cfg.format)}
+	}
+	if cfg.merge && cfg.format != batch.FormatPDF {
+		return usageError{"-merge needs -format pdf"}
+	}
+	bleed, err := parseLength(cfg.bleed)
+	if err != nil {
+		return usageError{"-bleed: " + err.Error()}
+	}
+	cfg.bleedPx = bleed
+	if !(cfg.dpi >= 36 && cfg.dpi <= 2400) {
+		return usageError{fmt.Sprintf("-dpi %g: want 36 to 2400", cfg.dpi)}
 	}
 	if cfg.quality < 1 || cfg.quality > 100 {
 		return usageError{fmt.Sprintf("-quality %d: want 1 to 100", cfg.quality)}
@@ -147,6 +172,27 @@ type result struct {
 	warnings  []string
 	err       error
 	cancelled bool // stopped by the interrupt: not finished, not in the manifest
+	// with -merge: the bound sides and their templates, paged in row order
+	sides, tpls []*fabric.Canvas
+}
+
+// parseLength reads a length with a unit (in, mm, cm, pt, px; px when
+// none) as canvas pixels (96 per inch).
+func parseLength(s string) (float64, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	for _, u := range []struct {
+		suffix string
+		px     float64
+	}{{"in", 96}, {"mm", 96 / 25.4}, {"cm", 96 / 2.54}, {"pt", 96.0 / 72}, {"px", 1}, {"", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), 64)
+			if err != nil || v < 0 || v > 960 {
+				return 0, fmt.Errorf("%q is not a length such as 0.125in or 3mm", s)
+			}
+			return v * u.px, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a length", s)
 }
 
 func runBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Writer) error {
@@ -246,7 +292,29 @@ func runBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Writer) er
 	for _, w := range plan.Warnings() {
 		fmt.Fprintln(stderr, "fabricpress: warning: template:", w)
 	}
-	tpl := &batch.Template{Canvas: canvas, Mapping: mapping, Render: opts, Format: cfg.format, JPEGQuality: cfg.quality}
+	tpl := &batch.Template{Canvas: canvas, Mapping: mapping, Render: opts, Format: cfg.format, JPEGQuality: cfg.quality,
+		PDF: pdf.Options{Bleed: cfg.bleedPx, CropMarks: cfg.cropMarks, DPI: cfg.dpi, Title: filepath.Base(cfg.template)}}
+	if cfg.back != "" {
+		src, err := os.ReadFile(cfg.back)
+		if err != nil {
+			return err
+		}
+		if tpl.Back, err = fabric.Parse(src, nil); err != nil {
+			return fmt.Errorf("%s: %w", cfg.back, err)
+		}
+		if _, err := render.Compile(ctx, tpl.Back, pre); err != nil {
+			return fmt.Errorf("%s: %w", cfg.back, err)
+		}
+	}
+	var merged *pdf.Merged
+	if cfg.merge {
+		dir, err := os.MkdirTemp("", "fabricpress-merge-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		merged = pdf.NewMerged(dir, "merged", cfg.maxPages, tpl.PDFOptions())
+	}
 
 	total := -1
 	if st, err := in.Stat(); err == nil && st.Mode().IsRegular() {
@@ -296,6 +364,13 @@ func runBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Writer) er
 				if feedCtx.Err() != nil {
 					continue // interrupted before it started: not part of this run
 				}
+				if merged != nil {
+					// Merged PDFs are paged in row order by the writer;
+					// workers only validate and bind.
+					sides, tpls, err := tpl.Sides(j.record)
+					results <- result{row: j.row, line: j.line, err: err, sides: sides, tpls: tpls}
+					continue
+				}
 				p, err := tpl.Piece(renderCtx, j.record)
 				r := result{row: j.row, line: j.line, err: err}
 				switch {
@@ -319,41 +394,78 @@ func runBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Writer) er
 		warnings  = map[string]*warnSeen{}
 		wdone     = make(chan struct{})
 	)
+	record := func(r result) {
+		if r.cancelled {
+			cancelled++
+			return
+		}
+		if r.err == nil && writeErr == nil && r.sides == nil {
+			if err := out.Add(r.name, r.data); err != nil {
+				writeErr = err
+				stopFeed()
+				stopRender()
+			}
+		}
+		switch {
+		case r.err == nil && writeErr == nil:
+			manifest = append(manifest, batch.ManifestRow{Row: r.row, Line: r.line, Status: batch.StatusDone, File: r.name})
+			prog.done.Add(1)
+			if len(r.warnings) > 0 {
+				warnRows++
+			}
+			for _, w := range r.warnings {
+				if s := warnings[w]; s != nil {
+					s.n++
+				} else {
+					warnings[w] = &warnSeen{row: r.row, line: r.line, n: 1}
+				}
+			}
+			if cfg.afterAdd != nil {
+				cfg.afterAdd(int(prog.done.Load()))
+			}
+		case r.err != nil:
+			manifest = append(manifest, batch.ManifestRow{Row: r.row, Line: r.line, Status: batch.StatusFailed, Error: oneLine(r.err.Error())})
+			prog.failed.Add(1)
+		}
+	}
+	// With -merge, results wait until every earlier row has arrived, so
+	// the pages follow the CSV.
+	pending := map[int]result{}
+	nextRow := 1
+	page := func(r result) result {
+		if r.err != nil || writeErr != nil {
+			return r
+		}
+		for i, c := range r.sides {
+			if err := merged.AddPage(renderCtx, c, cfg.width, cfg.height, r.tpls[i]); err != nil {
+				r.err = err
+				return r
+			}
+		}
+		r.name = "merged"
+		return r
+	}
 	go func() {
 		defer close(wdone)
 		for r := range results {
-			if r.cancelled {
-				cancelled++
+			if merged == nil {
+				record(r)
 				continue
 			}
-			if r.err == nil && writeErr == nil {
-				if err := out.Add(r.name, r.data); err != nil {
-					writeErr = err
-					stopFeed()
-					stopRender()
-				}
+			pending[r.row] = r
+			for q, ok := pending[nextRow]; ok; q, ok = pending[nextRow] {
+				delete(pending, nextRow)
+				nextRow++
+				record(page(q))
 			}
-			switch {
-			case r.err == nil && writeErr == nil:
-				manifest = append(manifest, batch.ManifestRow{Row: r.row, Line: r.line, Status: batch.StatusDone, File: r.name})
-				prog.done.Add(1)
-				if len(r.warnings) > 0 {
-					warnRows++
-				}
-				for _, w := range r.warnings {
-					if s := warnings[w]; s != nil {
-						s.n++
-					} else {
-						warnings[w] = &warnSeen{row: r.row, line: r.line, n: 1}
-					}
-				}
-				if cfg.afterAdd != nil {
-					cfg.afterAdd(int(prog.done.Load()))
-				}
-			case r.err != nil:
-				manifest = append(manifest, batch.ManifestRow{Row: r.row, Line: r.line, Status: batch.StatusFailed, Error: oneLine(r.err.Error())})
-				prog.failed.Add(1)
-			}
+		}
+		rows := make([]int, 0, len(pending))
+		for row := range pending {
+			rows = append(rows, row)
+		}
+		sort.Ints(rows)
+		for _, row := range rows {
+			record(page(pending[row]))
 		}
 	}()
 	prog.start()
@@ -394,6 +506,28 @@ feed:
 	<-wdone
 	prog.stop()
 
+	if merged != nil {
+		files, err := merged.Close()
+		for _, f := range files {
+			if err != nil || writeErr != nil {
+				break
+			}
+			data, rerr := os.ReadFile(f)
+			if rerr != nil {
+				err = rerr
+				break
+			}
+			err = out.Add(filepath.Base(f), data)
+		}
+		if err != nil && writeErr == nil {
+			writeErr = err
+		}
+		for i := range manifest {
+			if manifest[i].Status == batch.StatusDone {
+				manifest[i].File = "merged-*.pdf"
+			}
+		}
+	}
 	closeErr := out.Close(manifest)
 	done, failed := int(prog.done.Load()), int(prog.failed.Load())
 	printWarnings(stderr, warnRows, warnings)
@@ -419,7 +553,7 @@ feed:
 		if cancelled > 0 {
 			msg += fmt.Sprintf(" (%d pieces in progress were cancelled)", cancelled)
 		}
-		return fmt.Errorf("%s; %s holds what finished", msg, cfg.out)
+		return interruptedError{fmt.Errorf("%s; %s holds what finished", msg, cfg.out)}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -480,4 +481,90 @@ func TestBatchStdin(t *testing.T) {
 	if rows, _ := zipManifest(t, out); len(rows) != 2 {
 		t.Errorf("manifest %q", rows)
 	}
+}
+
+// PDF pieces, one per recipient or merged in CSV order, two pages each
+// when a back side is given.
+func TestBatchPDF(t *testing.T) {
+	needFonts(t)
+	if _, err := exec.LookPath("pdfinfo"); err != nil {
+		t.Fatal("pdfinfo not found: install poppler-utils (make deps)")
+	}
+	in := smallCSV(t, sampleHeader, 5)
+	pages := func(path string) string {
+		out, err := exec.Command("pdfinfo", path).Output()
+		if err != nil {
+			t.Fatalf("pdfinfo %s: %v", path, err)
+		}
+		m := regexp.MustCompile(`Pages:\s+(\d+)`).FindSubmatch(out)
+		if m == nil {
+			t.Fatalf("pdfinfo: %s", out)
+		}
+		return string(m[1])
+	}
+	// a file per recipient, two-sided
+	out := filepath.Join(t.TempDir(), "pdfs") + "/"
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), sampleArgs(in, out, "-format", "pdf", "-back", sample, "-bleed", "3mm"), &stdout, &stderr); err != nil {
+		t.Fatalf("batch: %v\n%s", err, stderr.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.pdf"))
+	if len(files) != 5 {
+		t.Fatalf("files %v", files)
+	}
+	if p := pages(files[0]); p != "2" {
+		t.Errorf("%s has %s pages, want 2 (front and back)", files[0], p)
+	}
+	// merged, split at 4 pages
+	out = filepath.Join(t.TempDir(), "merged") + "/"
+	stdout.Reset()
+	if err := run(context.Background(), sampleArgs(in, out, "-format", "pdf", "-merge", "-max-pages", "4", "-crop-marks"), &stdout, &stderr); err != nil {
+		t.Fatalf("batch: %v\n%s", err, stderr.String())
+	}
+	if p := pages(filepath.Join(out, "merged-0001.pdf")); p != "4" {
+		t.Errorf("first merged file has %s pages", p)
+	}
+	if p := pages(filepath.Join(out, "merged-0002.pdf")); p != "1" {
+		t.Errorf("second merged file has %s pages", p)
+	}
+	text, err := exec.Command("pdftotext", filepath.Join(out, "merged-0001.pdf"), "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pages follow the CSV rows
+	rows := readCSVRows(t, in)
+	last := -1
+	for _, r := range rows[:4] {
+		i := strings.Index(string(text), r["zip"])
+		if i < 0 || i < last {
+			t.Errorf("zip %q missing or out of order", r["zip"])
+		}
+		last = i
+	}
+	if err := run(context.Background(), sampleArgs(in, out, "-merge"), &stdout, &stderr); err == nil || exitCode(err) != 2 {
+		t.Errorf("-merge without pdf: %v", err)
+	}
+}
+
+// readCSVRows reads a small CSV into maps (test helper).
+func readCSVRows(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
 }

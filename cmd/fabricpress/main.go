@@ -34,10 +34,20 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// interruptedError marks work stopped by SIGINT/SIGTERM (exit status 130,
+// as shells report an interrupted command).
+type interruptedError struct{ error }
+
+func (e interruptedError) Unwrap() error { return e.error }
+
 func exitCode(err error) int {
 	var u usageError
 	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
 		return 2
+	}
+	var in interruptedError
+	if errors.As(err, &in) {
+		return 130
 	}
 	return 1
 }
