@@ -51,6 +51,13 @@ type batchConfig struct {
 	// afterAdd, when set, is called by the writer after each piece is in
 	// the output (tests use it to interrupt a batch half way).
 	afterAdd func(done int)
+
+	// store is the bbolt file of a resumable batch (-store); see
+	// runStoreBatch.
+	store string
+	// storeHook, when set, is called with the job's done count each time
+	// a resumable batch looks at its job (tests interrupt it with it).
+	storeHook func(done int)
 }
 
 func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -78,6 +85,7 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.cropMarks, "crop-marks", false, "PDF crop marks outside the bleed")
 	fs.Float64Var(&cfg.dpi, "dpi", 300, "PDF: resolution of rasterised parts")
 	fs.StringVar(&cfg.out, "o", "", "output: a .zip file, or a folder (required)")
+	fs.StringVar(&cfg.store, "store", "", "resumable: keep the job in this bbolt file (its pieces in a .jobs folder beside it); run the same command again to continue after an interruption")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -123,6 +131,9 @@ func batchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if cfg.width < 0 || cfg.height < 0 {
 		return usageError{"-width and -height must not be negative"}
+	}
+	if cfg.store != "" {
+		return runStoreBatch(ctx, cfg, stdout, stderr)
 	}
 	return runBatch(ctx, cfg, stdout, stderr)
 }
