@@ -6,8 +6,8 @@ FONTS_MANIFEST ?= testdata/corpus/fonts.json
 # Debian packages that hold every file the font manifest names, and the
 # PDF tools the PDF tests rasterise and inspect with.
 FONT_PACKAGES ?= fonts-liberation fonts-dejavu-core fonts-open-sans fonts-roboto-unhinted fonts-lato
-PACKAGES ?= $(FONT_PACKAGES) poppler-utils
-TOOLS ?= pdftoppm pdftotext pdffonts pdfinfo
+PACKAGES ?= $(FONT_PACKAGES) poppler-utils chromium
+TOOLS ?= pdftoppm pdftotext pdffonts pdfinfo chromium
 OUT ?= out
 
 .PHONY: help test run build deps fonts vet fmt bench golden fuzz clean
@@ -19,18 +19,22 @@ test: deps ## go vet and the race-enabled tests (what CI runs)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-run: deps ## render the sample 9x6 postcard to out/postcard-9x6.png and print its path
+run: deps ## start the service (bbolt in ./data, outputs in ./batch-output) with the sample template stored; prints its URL
+	$(GO) run ./cmd/fabricpress serve -fonts $(FONTS_MANIFEST) -assets testdata/sample \
+		-sample-template testdata/sample/postcard-9x6.json -sample-width 864 -sample-height 576
+
+render-sample: deps ## render the sample 9x6 postcard to out/postcard-9x6.png and print its path
 	@mkdir -p $(OUT)
 	@$(GO) run ./cmd/fabricpress render \
 		-template testdata/sample/postcard-9x6.json -width 864 -height 576 \
-		-data testdata/sample/postcard-9x6.data.json \
+		-data testdata/sample/postcard-9x6.data.json -mapping testdata/sample/postcard-9x6.mapping.json \
 		-fonts $(FONTS_MANIFEST) -o $(OUT)/postcard-9x6.png
 	@echo $(OUT)/postcard-9x6.png
 
 build: ## build bin/fabricpress
 	$(GO) build -o bin/fabricpress ./cmd/fabricpress
 
-deps: ## install what the tests need: the manifest's fonts and poppler-utils (apt-get as root)
+deps: ## install what the tests need: the manifest's fonts, poppler-utils and chromium (apt-get as root)
 	@missing=$$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' $(FONTS_MANIFEST) | sort -u | while read -r f; do [ -f "$$f" ] || echo "$$f"; done); \
 	for c in $(TOOLS); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	if [ -n "$$missing" ]; then \

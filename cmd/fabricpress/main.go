@@ -1,6 +1,7 @@
 // Command fabricpress renders Fabric.js designs without a browser.
 //
 //	fabricpress render -template T.json -width W -height H [-scale M] [-data D.json] [-fonts fonts.json] -o out.png
+//	fabricpress serve [-addr 127.0.0.1:8080] [-data ./data] [-api-keys key:owner,...] [-fonts fonts.json]
 //	fabricpress batch -template T.json -width W -height H -csv people.csv [-mapping M.json] [-fonts fonts.json] -o out.zip|out-dir/
 //
 // Every error exits non-zero with a one-line reason on stderr.
@@ -68,6 +69,7 @@ const usage = `usage: fabricpress <command> [flags]
 commands:
   render   render one Fabric.js canvas JSON to a PNG
   batch    render one piece per CSV recipient into a ZIP or a folder, with a manifest
+  serve    run the HTTP API and the job runner
 
 run 'fabricpress <command> -h' for the flags of a command`
 
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return renderCmd(ctx, args[1:], stdout, stderr)
 	case "batch":
 		return batchCmd(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
