@@ -182,6 +182,7 @@ type Job struct {
 
 	// Input is the path of the input CSV, kept for the record: the
 	// recipients' fields are stored, so a resume does not read it again.
+	// Delete and Clean remove the file with the job.
 	Input string `json:"input,omitempty"`
 
 	State JobState `json:"state"`

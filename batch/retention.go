@@ -31,6 +31,21 @@ func (e *engine) cleaner() {
 	}
 }
 
+// removeJobFiles removes what a job owns on disk: its folder under
+// outputDir and the input file it was created with (Job.Input), which the
+// service keeps outside that folder.
+func removeJobFiles(outputDir string, j Job) error {
+	if err := os.RemoveAll(JobDir(outputDir, j.ID)); err != nil {
+		return err
+	}
+	if j.Input != "" {
+		if err := os.Remove(j.Input); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 // Clean deletes the jobs that finished before the given time (terminal
 // jobs, through Store.ExpiredJobs), each with its files under outputDir:
 // the files first, then the job, so a crash in between leaves a job whose
@@ -49,7 +64,7 @@ func Clean(ctx context.Context, s Store, outputDir string, before time.Time) (in
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		if err := os.RemoveAll(JobDir(outputDir, j.ID)); err != nil {
+		if err := removeJobFiles(outputDir, j); err != nil {
 			errs = append(errs, fmt.Errorf("job %s: %w", j.ID, err))
 			continue
 		}

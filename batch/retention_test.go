@@ -23,7 +23,9 @@ func TestRetention(t *testing.T) {
 	// finished moves a job to state, finished at the given time, with a
 	// file in its folder.
 	finished := func(state batch.JobState, at time.Time) batch.Job {
-		j := newJob(t, st, "", spec, goodRows(t, 2), nil)
+		input := filepath.Join(t.TempDir(), "input.csv") // kept outside the job folder, as the service does
+		os.WriteFile(input, goodRows(t, 2), 0o644)
+		j := newJob(t, st, "", spec, goodRows(t, 2), func(j *batch.Job) { j.Input = input })
 		err := st.UpdateJob(ctx, j.ID, func(j *batch.Job) error {
 			if state != batch.JobCancelled {
 				j.State = batch.JobRunning
@@ -82,6 +84,9 @@ func TestRetention(t *testing.T) {
 		if _, err := os.Stat(batch.JobDir(out, j.ID)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("expired job %s kept its folder: %v", j.ID, err)
 		}
+		if _, err := os.Stat(j.Input); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("expired job %s kept its input %s: %v", j.ID, j.Input, err)
+		}
 	}
 	for _, j := range []batch.Job{recent, queued} {
 		if _, err := st.GetJob(ctx, j.ID); err != nil {
@@ -90,6 +95,9 @@ func TestRetention(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(batch.JobDir(out, recent.ID), "pieces", "0001.png")); err != nil {
 		t.Errorf("recent job lost its files: %v", err)
+	}
+	if _, err := os.Stat(recent.Input); err != nil {
+		t.Errorf("recent job lost its input: %v", err)
 	}
 
 	// Clean directly: everything finished before now goes.

@@ -1099,7 +1099,7 @@ func Delete(ctx context.Context, s Store, outputDir, jobID string) error {
 			return err
 		}
 	}
-	if err := os.RemoveAll(JobDir(outputDir, jobID)); err != nil {
+	if err := removeJobFiles(outputDir, j); err != nil {
 		return fmt.Errorf("delete job %s: %w", jobID, err)
 	}
 	return s.DeleteJob(ctx, jobID)

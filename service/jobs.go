@@ -567,9 +567,6 @@ func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	if j.Input != "" {
-		os.Remove(j.Input)
-	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -68,8 +68,9 @@ const usage = `usage: fabricpress <command> [flags]
 
 commands:
   render   render one Fabric.js canvas JSON to a PNG
-  batch    render one piece per CSV recipient into a ZIP or a folder, with a manifest
-  serve    run the HTTP API and the job runner
+  batch    render one piece per CSV recipient into a ZIP, a folder or PDFs, with a
+           manifest; with -store the run is resumable after a crash
+  serve    run the HTTP API, the dashboard, the job runner and the notifier
 
 run 'fabricpress <command> -h' for the flags of a command`
 

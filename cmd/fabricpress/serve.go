@@ -152,6 +152,9 @@ func runServe(ctx context.Context, c serveConfig, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer store.Close()
+	if err := releaseStaleLeases(ctx, store, log); err != nil {
+		return err
+	}
 	ro := render.Options{FontFallback: c.fallback}
 	if c.fonts != "" {
 		if ro.Fonts, err = font.Load(c.fonts); err != nil {
@@ -283,4 +286,25 @@ func firstOwner(keys map[string]string) string {
 		}
 	}
 	return best
+}
+
+// releaseStaleLeases hands back the leases a previous run of the service
+// left on running jobs (it was killed, or the machine went down), so they
+// resume at once instead of when the leases expire. This process holds the
+// bbolt file's lock, so no other runner can own them.
+func releaseStaleLeases(ctx context.Context, store batch.Store, log *slog.Logger) error {
+	jobs, _, err := store.ListJobs(ctx, batch.JobFilter{States: []batch.JobState{batch.JobRunning}})
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		n, err := batch.ReleaseLeases(ctx, store, j.ID)
+		if err != nil {
+			return fmt.Errorf("releasing leases of job %s: %w", j.ID, err)
+		}
+		if n > 0 {
+			log.Info("resuming job left running by a previous run", "job", j.ID, "released", n)
+		}
+	}
+	return nil
 }
