@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fabricpress/fabricpress/internal/atomicfile"
 )
 
 // ManifestName is the file every Output writes last, listing each recipient.
@@ -194,7 +196,7 @@ func (z *ZipOutput) Close(manifest []ManifestRow) (err error) {
 	if err := os.Rename(z.f.Name(), z.dest); err != nil {
 		return err
 	}
-	syncDir(filepath.Dir(z.dest))
+	atomicfile.SyncDir(filepath.Dir(z.dest))
 	return nil
 }
 
@@ -279,7 +281,7 @@ func (o *FolderOutput) Close(manifest []ManifestRow) error {
 	if err := o.write(ManifestName, buf.Bytes()); err != nil {
 		return err
 	}
-	syncDir(o.dir)
+	atomicfile.SyncDir(o.dir)
 	return nil
 }
 
@@ -296,12 +298,4 @@ func checkName(name string, seen map[string]bool) (string, error) {
 	}
 	seen[clean] = true
 	return clean, nil
-}
-
-// syncDir makes renames in dir durable where the system supports it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fabricpress/fabricpress/internal/atomicfile"
 	"github.com/fabricpress/fabricpress/pdf"
 )
 
@@ -102,7 +103,7 @@ func buildOutputs(ctx context.Context, s Store, outputDir string, j Job, tpl *Te
 			files = append(files, filepath.Base(m))
 		}
 	}
-	syncDir(dir)
+	atomicfile.SyncDir(dir)
 	return files, nil
 }
 
@@ -199,7 +200,7 @@ func writeMerged(ctx context.Context, s Store, j Job, dir, base string, tpl *Tem
 	if err != nil {
 		return nil, err
 	}
-	syncDir(tmp)
+	atomicfile.SyncDir(tmp)
 	final := filepath.Join(dir, mergedDir)
 	if err := os.RemoveAll(final); err != nil {
 		return nil, err

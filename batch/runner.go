@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fabricpress/fabricpress/internal/atomicfile"
 	"github.com/fabricpress/fabricpress/render"
 )
 
@@ -844,7 +845,7 @@ func (c *chunk) close() {
 			wrote = wrote || r.State == RecipientDone
 		}
 		if wrote {
-			syncDir(jr.pieces) // the renames are durable before the commit says done
+			atomicfile.SyncDir(jr.pieces) // the renames are durable before the commit says done
 		}
 		err := st.Complete(e.bg, jr.id, e.cfg.id, results, e.now())
 		if err != nil {

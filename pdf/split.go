@@ -3,10 +3,11 @@ package pdf
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/internal/atomicfile"
 )
 
 // DefaultMaxPages is how many pages a merged file holds before Merged
@@ -57,7 +58,7 @@ func (m *Merged) flush() error {
 		return nil
 	}
 	name := filepath.Join(m.dir, fmt.Sprintf("%s-%04d.pdf", m.base, len(m.files)+1))
-	if err := writeDurably(name, doc); err != nil {
+	if err := atomicfile.Write(name, func(w io.Writer) error { _, err := doc.WriteTo(w); return err }); err != nil {
 		return err
 	}
 	m.files = append(m.files, name)
@@ -68,29 +69,4 @@ func (m *Merged) flush() error {
 func (m *Merged) Close() ([]string, error) {
 	err := m.flush()
 	return m.files, err
-}
-
-// writeDurably writes a document to a temporary name, syncs it and
-// renames it into place, so a reader never sees half a file.
-func writeDurably(path string, doc *Document) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".merge-*.pdf")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := doc.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/fabricpress/fabricpress/batch"
+	"github.com/fabricpress/fabricpress/internal/atomicfile"
 )
 
 // jobView is a job as the API shows it.
@@ -169,7 +170,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 		up := filepath.Join(s.cfg.DataDir, "uploads")
 		if err := os.MkdirAll(up, 0o755); err == nil {
 			f := filepath.Join(up, "csv-"+newID()+".csv")
-			if writeAtomic(f, in.csv) == nil {
+			if atomicfile.WriteBytes(f, in.csv) == nil {
 				job.Input = f
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/internal/atomicfile"
 	"github.com/fabricpress/fabricpress/render"
 )
 
@@ -60,10 +61,10 @@ func (ts *templateStore) save(t *storedTemplate, data []byte) error {
 		*storedTemplate
 		Owner string `json:"owner"`
 	}{t, t.Owner})
-	if err := writeAtomic(filepath.Join(ts.dir, t.ID+".json"), data); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(ts.dir, t.ID+".json"), data); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(ts.dir, t.ID+".meta.json"), meta)
+	return atomicfile.WriteBytes(filepath.Join(ts.dir, t.ID+".meta.json"), meta)
 }
 
 func (ts *templateStore) get(owner, id string) (*storedTemplate, []byte, error) {
@@ -117,27 +118,6 @@ func (ts *templateStore) remove(owner, id string) error {
 	}
 	os.Remove(filepath.Join(ts.dir, id+".meta.json"))
 	return os.Remove(filepath.Join(ts.dir, id+".json"))
-}
-
-// writeAtomic writes a file via a synced temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // createTemplate stores a template: multipart (name, template file, width,

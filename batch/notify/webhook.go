@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/fabricpress/fabricpress/batch"
+	"github.com/fabricpress/fabricpress/internal/netguard"
 )
 
 // Webhook request headers.
@@ -196,7 +197,7 @@ const DefaultWebhookTimeout = 10 * time.Second
 // (options.webhookUrl). Safe for concurrent use.
 type Webhooks struct {
 	cfg    WebhookConfig
-	hosts  []hostRule
+	hosts  netguard.Hosts
 	client *http.Client
 	// allowLoopback lets tests post to httptest servers on 127.0.0.1. It
 	// is deliberately not exported: a deployment can never turn it on.
@@ -219,7 +220,7 @@ func NewWebhooks(cfg WebhookConfig) (*Webhooks, error) {
 		if strings.TrimSpace(h) == "" {
 			continue
 		}
-		r, err := parseHostRule(h)
+		r, err := netguard.ParseHostRule(h)
 		if err != nil {
 			return nil, fmt.Errorf("webhooks: %v", err)
 		}
@@ -267,7 +268,7 @@ func (w *Webhooks) checkURL(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, permanentf("webhook: URL with credentials refused")
 	}
-	if !hostAllowed(w.hosts, u) {
+	if !w.hosts.Allow(u) {
 		return nil, permanentf("webhook: host %q is not on the allowed webhook hosts", u.Host)
 	}
 	return u, nil

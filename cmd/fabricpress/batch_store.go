@@ -16,6 +16,7 @@ import (
 
 	"github.com/fabricpress/fabricpress/batch"
 	"github.com/fabricpress/fabricpress/batch/bolt"
+	"github.com/fabricpress/fabricpress/internal/atomicfile"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/asset"
 	"github.com/fabricpress/fabricpress/render/font"
@@ -400,39 +401,15 @@ func copyStoreOutputs(ctx context.Context, st batch.Store, j batch.Job, outDir s
 	return closeErr
 }
 
-// copyFileAtomic copies src to dst through a temporary file in dst's
-// folder, synced and renamed.
-func copyFileAtomic(src, dst string) (err error) {
+// copyFileAtomic copies src to dst atomically and durably.
+func copyFileAtomic(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	return atomicfile.Write(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := io.Copy(tmp, in); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/internal/atomicfile"
 	"github.com/fabricpress/fabricpress/pdf"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/font"
@@ -117,33 +117,7 @@ func writePDF(ctx context.Context, path string, c *fabric.Canvas, ro render.Opti
 	if err := pdf.Write(ctx, &buf, c, ro.Width, ro.Height, po); err != nil {
 		return err
 	}
-	return writeFile(path, buf.Bytes())
-}
-
-// writeFile writes data atomically: a temporary file in the same folder,
-// synced, then renamed.
-func writeFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".fabricpress-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteBytes(path, buf.Bytes())
 }
 
 // readRecord reads a JSON object of field -> value; non-string values are
@@ -169,30 +143,8 @@ func readRecord(path string) (map[string]string, error) {
 	return rec, nil
 }
 
-// writePNG writes atomically: a temporary file in the same folder, then a
-// rename, so a reader never sees half a file.
+// writePNG writes atomically, so a reader never sees half a file.
 func writePNG(path string, img image.Image) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".fabricpress-*.png")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	w := bufio.NewWriterSize(f, 1<<16)
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(w, img); err != nil {
-		f.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, func(w io.Writer) error { return enc.Encode(w, img) })
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fabricpress/fabricpress/internal/netguard"
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/webp"
 )
@@ -81,7 +82,7 @@ type Options struct {
 // render.ImageLoader and is safe for concurrent use.
 type Loader struct {
 	dir          string
-	hosts        []hostRule
+	hosts        netguard.Hosts
 	maxBytes     int64
 	maxPixels    int
 	timeout      time.Duration
@@ -110,7 +111,7 @@ func New(opts Options) *Loader {
 		l.timeout = DefaultTimeout
 	}
 	for _, h := range opts.AllowedHosts {
-		if r, ok := parseHostRule(h); ok {
+		if r, err := netguard.ParseHostRule(h); err == nil {
 			l.hosts = append(l.hosts, r)
 		}
 	}

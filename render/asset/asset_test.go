@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fabricpress/fabricpress/internal/netguard"
 	"golang.org/x/image/bmp"
 )
 
@@ -552,19 +553,19 @@ func TestBlockedReason(t *testing.T) {
 	}
 	for _, s := range blocked {
 		t.Run("blocked "+s, func(t *testing.T) {
-			if r := blockedReason(netip.MustParseAddr(s)); r == "" {
+			if r := netguard.BlockedReason(netip.MustParseAddr(s)); r == "" {
 				t.Errorf("%s is not blocked", s)
 			}
 		})
 	}
 	for _, s := range public {
 		t.Run("public "+s, func(t *testing.T) {
-			if r := blockedReason(netip.MustParseAddr(s)); r != "" {
+			if r := netguard.BlockedReason(netip.MustParseAddr(s)); r != "" {
 				t.Errorf("%s blocked as %s", s, r)
 			}
 		})
 	}
-	if blockedReason(netip.Addr{}) == "" {
+	if netguard.BlockedReason(netip.Addr{}) == "" {
 		t.Error("zero Addr not blocked")
 	}
 	l := New(Options{})
@@ -621,8 +622,8 @@ func TestAllowedHosts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := l.hostAllowed(u); got != tc.want {
-			t.Errorf("hostAllowed(%s) = %v, want %v", tc.url, got, tc.want)
+		if got := l.hosts.Allow(u); got != tc.want {
+			t.Errorf("Allow(%s) = %v, want %v", tc.url, got, tc.want)
 		}
 	}
 	if got := len(l.hosts); got != 5 {

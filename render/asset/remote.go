@@ -10,79 +10,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/fabricpress/fabricpress/internal/netguard"
 )
-
-// hostRule is one parsed AllowedHosts entry.
-type hostRule struct {
-	host     string // lower case, no trailing dot; for wildcards the parent domain
-	wildcard bool   // "*.host": subdomains of host only
-	port     string // "" = any port
-}
-
-func parseHostRule(s string) (hostRule, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if i := strings.Index(s, "://"); i >= 0 { // tolerate "https://cdn.example.com/"
-		s = s[i+3:]
-	}
-	if i := strings.IndexAny(s, "/?#"); i >= 0 {
-		s = s[:i]
-	}
-	host, port := s, ""
-	if h, p, err := net.SplitHostPort(s); err == nil {
-		host, port = h, p
-		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
-			return hostRule{}, false
-		}
-	} else if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
-		host = s[1 : len(s)-1]
-	}
-	host = strings.TrimSuffix(host, ".")
-	r := hostRule{host: host, port: port}
-	if rest, ok := strings.CutPrefix(host, "*."); ok {
-		r.host, r.wildcard = rest, true
-	}
-	if r.host == "" || strings.ContainsAny(r.host, "*@[] ") {
-		return hostRule{}, false
-	}
-	return r, true
-}
-
-func (r hostRule) match(host, port string) bool {
-	if r.port != "" && r.port != port {
-		return false
-	}
-	if r.wildcard {
-		return len(host) > len(r.host)+1 && strings.HasSuffix(host, "."+r.host)
-	}
-	return host == r.host
-}
-
-// hostAllowed reports whether u's host (and port) is on AllowedHosts.
-func (l *Loader) hostAllowed(u *url.URL) bool {
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	if host == "" {
-		return false
-	}
-	port := u.Port()
-	if port == "" {
-		switch u.Scheme {
-		case "http":
-			port = "80"
-		case "https":
-			port = "443"
-		}
-	}
-	for _, r := range l.hosts {
-		if r.match(host, port) {
-			return true
-		}
-	}
-	return false
-}
 
 // refusal is a rule violation found inside the HTTP client (dialer or
 // redirect check); its message becomes the Error's.
@@ -104,7 +37,7 @@ func (l *Loader) checkAddr(address string) error {
 	if err != nil {
 		return refuse("cannot check dial address %q", address)
 	}
-	if reason := blockedReason(ap.Addr()); reason != "" {
+	if reason := netguard.BlockedReason(ap.Addr()); reason != "" {
 		return refuse("refusing to connect to %s (%s address)", ap.Addr().WithZone(""), reason)
 	}
 	return nil
@@ -231,7 +164,7 @@ func (l *Loader) newClient(base *http.Client) (*http.Client, string) {
 		if len(via) > 0 && via[len(via)-1].URL.Scheme == "https" && u.Scheme == "http" {
 			return refuse("redirect from https to http (%s)", u.Redacted())
 		}
-		if !l.hostAllowed(u) {
+		if !l.hosts.Allow(u) {
 			return refuse("redirect to host %q, which is not in the allowed hosts", u.Host)
 		}
 		if next != nil {
@@ -254,7 +187,7 @@ func (l *Loader) loadRemote(ctx context.Context, src, s string) ([]byte, error) 
 	if u.Host == "" {
 		return nil, newError(src, ErrNotAllowed, nil, "URL has no host")
 	}
-	if !l.hostAllowed(u) {
+	if !l.hosts.Allow(u) {
 		return nil, newError(src, ErrNotAllowed, nil, "host %q is not in the allowed hosts", u.Host)
 	}
 	if l.clientErr != "" {

@@ -1,7 +1,12 @@
-package asset
+package netguard
 
 import (
+	"fmt"
+	"net"
 	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
 )
 
 type ipRange struct {
@@ -60,18 +65,18 @@ var (
 	sixTo4 = netip.MustParsePrefix("2002::/16")
 )
 
-// blockedReason returns why ip must not be connected to ("loopback",
+// BlockedReason returns why ip must not be connected to ("loopback",
 // "private", ...), or "" when it is a public unicast address.
 // IPv4-mapped IPv6 addresses are judged as their IPv4 address, and the
 // IPv4 address embedded in NAT64 (64:ff9b::/96) and 6to4 (2002::/16)
 // addresses is judged too.
-func blockedReason(ip netip.Addr) string {
+func BlockedReason(ip netip.Addr) string {
 	if !ip.IsValid() {
 		return "invalid"
 	}
 	ip = ip.WithZone("") // a zoned address never matches a prefix
 	if ip.Is4In6() {
-		if r := blockedReason(ip.Unmap()); r != "" {
+		if r := BlockedReason(ip.Unmap()); r != "" {
 			return r + ", IPv4-mapped"
 		}
 		return ""
@@ -91,7 +96,7 @@ func blockedReason(ip netip.Addr) string {
 			embedded = netip.AddrFrom4([4]byte{a[2], a[3], a[4], a[5]})
 		}
 		if embedded.IsValid() {
-			if r := blockedReason(embedded); r != "" {
+			if r := BlockedReason(embedded); r != "" {
 				return r + ", embedded in NAT64/6to4"
 			}
 		}
@@ -110,4 +115,93 @@ func blockedReason(ip netip.Addr) string {
 		return "multicast"
 	}
 	return ""
+}
+
+// HostRule is one allowed-hosts entry: "example.com", "*.example.com"
+// (subdomains only), optionally with a port ("example.com:8443"); a scheme
+// or path around it is tolerated ("https://cdn.example.com/").
+type HostRule struct {
+	host     string // lower case, no trailing dot; for wildcards the parent domain
+	wildcard bool   // "*.host": subdomains of host only
+	port     string // "" = any port
+}
+
+func ParseHostRule(s string) (HostRule, error) {
+	orig := s
+	s = strings.ToLower(strings.TrimSpace(s))
+	if i := strings.Index(s, "://"); i >= 0 { // tolerate "https://cdn.example.com/"
+		s = s[i+3:]
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	host, port := s, ""
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		host, port = h, p
+		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
+			return HostRule{}, fmt.Errorf("allowed host %q: bad port", orig)
+		}
+	} else if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		host = s[1 : len(s)-1]
+	}
+	host = strings.TrimSuffix(host, ".")
+	r := HostRule{host: host, port: port}
+	if rest, ok := strings.CutPrefix(host, "*."); ok {
+		r.host, r.wildcard = rest, true
+	}
+	if r.host == "" || strings.ContainsAny(r.host, "*@[] ") {
+		return HostRule{}, fmt.Errorf("allowed host %q: want host, *.domain or host:port", orig)
+	}
+	return r, nil
+}
+
+// Match reports whether host (lower case, no trailing dot) and port match r.
+func (r HostRule) Match(host, port string) bool {
+	if r.port != "" && r.port != port {
+		return false
+	}
+	if r.wildcard {
+		return len(host) > len(r.host)+1 && strings.HasSuffix(host, "."+r.host)
+	}
+	return host == r.host
+}
+
+// Hosts is a list of allowed hosts.
+type Hosts []HostRule
+
+// ParseHosts parses every entry, stopping at the first bad one.
+func ParseHosts(entries []string) (Hosts, error) {
+	var h Hosts
+	for _, e := range entries {
+		r, err := ParseHostRule(e)
+		if err != nil {
+			return nil, err
+		}
+		h = append(h, r)
+	}
+	return h, nil
+}
+
+// Allow reports whether u's host and port (the scheme's default when
+// absent) match one of the rules.
+func (h Hosts) Allow(u *url.URL) bool {
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "" {
+		return false
+	}
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	for _, r := range h {
+		if r.Match(host, port) {
+			return true
+		}
+	}
+	return false
 }
