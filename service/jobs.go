@@ -155,6 +155,13 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 	if _, err := batch.NewReader(bytes.NewReader(in.csv), batch.ReaderOptions{}); err != nil {
 		return classify(err)
 	}
+	s.createMu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			s.createMu.Unlock()
+		}
+	}()
 	if n, err := s.activeJobs(ctx, own); err != nil {
 		return err
 	} else if n >= s.cfg.MaxQueued {
@@ -175,7 +182,10 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	if err := s.cfg.Store.CreateJob(ctx, job); err != nil {
+	err = s.cfg.Store.CreateJob(ctx, job)
+	s.createMu.Unlock()
+	locked = false
+	if err != nil {
 		return err
 	}
 	if _, err := batch.Ingest(ctx, s.cfg.Store, job.ID, compiled, bytes.NewReader(in.csv)); err != nil {

@@ -91,6 +91,10 @@ type Server struct {
 
 	mu   sync.Mutex
 	idem map[string]idemEntry // owner|key -> job
+
+	// createMu makes counting an owner's active jobs and creating one a
+	// single step, so concurrent requests cannot overshoot MaxQueued.
+	createMu sync.Mutex
 }
 
 type idemEntry struct {
