@@ -281,19 +281,12 @@ func runBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Writer) er
 	// Fonts and images, checked by compiling the template once as it is
 	// (placeholders unfilled) to catch what would fail every recipient:
 	// canvas size, fonts, the template's own images.
-	opts := render.Options{Width: cfg.width, Height: cfg.height, Scale: cfg.scale, Cache: render.NewImageCache(0)}
-	if cfg.fonts != "" {
-		if opts.Fonts, err = font.Load(cfg.fonts); err != nil {
-			return err
-		}
+	opts, loader, err := cfg.renderOptions()
+	if err != nil {
+		return err
 	}
-	assets := cfg.assets
-	if assets == "" {
-		assets = filepath.Dir(cfg.template)
-	}
-	loader := asset.New(asset.Options{Dir: assets, AllowedHosts: splitList(cfg.allowHosts)})
 	defer loader.CloseIdleConnections()
-	opts.Images = loader
+	opts.Width, opts.Height, opts.Scale, opts.Cache = cfg.width, cfg.height, cfg.scale, render.NewImageCache(0)
 	pre := opts
 	pre.SkipBrokenImages = true // images swapped per recipient may be placeholders
 	plan, err := render.Compile(ctx, canvas, pre)
@@ -503,7 +496,7 @@ feed:
 			break
 		}
 		j := job{row: rec.Row, line: rec.Line, record: cols.Apply(rec)}
-		j.display = displayName(nameFields, j.record, rec.Fields)
+		j.display = batch.DisplayName(nameFields, j.record, rec.Fields)
 		select {
 		case jobs <- j:
 		case <-feedCtx.Done():
@@ -569,20 +562,24 @@ feed:
 	return nil
 }
 
-// displayName joins the values of the name fields: a template field's value
-// if the template has that field, else the CSV column of that name.
-func displayName(nameFields []string, record, columns map[string]string) string {
-	var parts []string
-	for _, f := range nameFields {
-		v, ok := record[f]
-		if !ok {
-			v = columns[f]
-		}
-		if v = strings.TrimSpace(v); v != "" {
-			parts = append(parts, v)
+// renderOptions loads the fonts and sets up the image loader the flags ask
+// for (local images from -assets, else the template's folder). The caller
+// closes the loader's idle connections.
+func (cfg batchConfig) renderOptions() (render.Options, *asset.Loader, error) {
+	var opts render.Options
+	if cfg.fonts != "" {
+		var err error
+		if opts.Fonts, err = font.Load(cfg.fonts); err != nil {
+			return opts, nil, err
 		}
 	}
-	return strings.Join(parts, " ")
+	assets := cfg.assets
+	if assets == "" {
+		assets = filepath.Dir(cfg.template)
+	}
+	loader := asset.New(asset.Options{Dir: assets, AllowedHosts: splitList(cfg.allowHosts)})
+	opts.Images = loader
+	return opts, loader, nil
 }
 
 type warnSeen struct{ row, line, n int }

@@ -18,8 +18,6 @@ import (
 	"github.com/fabricpress/fabricpress/batch/bolt"
 	"github.com/fabricpress/fabricpress/internal/atomicfile"
 	"github.com/fabricpress/fabricpress/render"
-	"github.com/fabricpress/fabricpress/render/asset"
-	"github.com/fabricpress/fabricpress/render/font"
 )
 
 // storeJobPrefix starts the Name of the jobs the batch command keeps in a
@@ -48,19 +46,11 @@ func runStoreBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	opts := render.Options{}
-	if cfg.fonts != "" {
-		if opts.Fonts, err = font.Load(cfg.fonts); err != nil {
-			return err
-		}
+	opts, loader, err := cfg.renderOptions()
+	if err != nil {
+		return err
 	}
-	assets := cfg.assets
-	if assets == "" {
-		assets = filepath.Dir(cfg.template)
-	}
-	loader := asset.New(asset.Options{Dir: assets, AllowedHosts: splitList(cfg.allowHosts)})
 	defer loader.CloseIdleConnections()
-	opts.Images = loader
 
 	// What would fail every recipient (fonts, the template's own images)
 	// fails the command before a job is made.
