@@ -692,18 +692,27 @@ func (jr *jobRun) requestCancel() {
 	}
 }
 
+// retireLocked takes the job out of the round-robin ring, once: it
+// reports false when the job was already retired. The caller holds e.mu.
+func (jr *jobRun) retireLocked() bool {
+	if jr.gone {
+		return false
+	}
+	jr.gone = true
+	jr.e.unringLocked(jr)
+	return true
+}
+
 // settleCancel moves a cancelled job whose chunks are all closed to
 // cancelled. It runs once.
 func (jr *jobRun) settleCancel() {
 	e := jr.e
 	e.mu.Lock()
-	if jr.gone {
-		e.mu.Unlock()
+	retired := jr.retireLocked()
+	e.mu.Unlock()
+	if !retired {
 		return
 	}
-	jr.gone = true
-	e.unringLocked(jr)
-	e.mu.Unlock()
 	e.tasks.Go(func() {
 		defer e.forget(jr)
 		e.finishCancelled(jr.id, jr.prog)
@@ -715,14 +724,12 @@ func (jr *jobRun) settleCancel() {
 func (jr *jobRun) abandon() {
 	e := jr.e
 	e.mu.Lock()
-	if jr.gone {
+	if !jr.retireLocked() {
 		e.mu.Unlock()
 		return
 	}
-	jr.gone = true
 	drained := jr.ready
 	jr.ready = nil
-	e.unringLocked(jr)
 	if e.jobs[jr.id] == jr {
 		delete(e.jobs, jr.id)
 	}
@@ -886,13 +893,11 @@ func (c *chunk) close() {
 func (jr *jobRun) finish(j Job) {
 	e := jr.e
 	e.mu.Lock()
-	if jr.gone {
-		e.mu.Unlock()
+	retired := jr.retireLocked()
+	e.mu.Unlock()
+	if !retired {
 		return
 	}
-	jr.gone = true
-	e.unringLocked(jr)
-	e.mu.Unlock()
 	defer e.forget(jr)
 	defer jr.cancel()
 	log := e.cfg.log

@@ -187,6 +187,17 @@ type jobBuckets struct {
 	pending *bbolt.Bucket // row -> index value, pending rows only
 }
 
+// recipient assembles the recipient at row key k from its record (never
+// rewritten) and its already decoded state.
+func (jb jobBuckets) recipient(id string, k []byte, st *recipientState) (batch.Recipient, error) {
+	r := batch.Recipient{JobID: id, Row: keyRow(k)}
+	if err := decodeRecord(jb.records.Get(k), &r); err != nil {
+		return r, fmt.Errorf("job %s row %d: %w", id, r.Row, err)
+	}
+	st.fill(&r)
+	return r, nil
+}
+
 func openJobData(tx *bbolt.Tx, key []byte) (jobBuckets, error) {
 	b := tx.Bucket(bucketJobData).Bucket(key)
 	if b == nil {

@@ -177,11 +177,10 @@ func (s *Store) ClaimRecipients(ctx context.Context, id, runner string, max int,
 			if err := jb.pending.Put(k, st.index()); err != nil {
 				return err
 			}
-			r := batch.Recipient{JobID: id, Row: keyRow(k)}
-			if err := decodeRecord(jb.records.Get(k), &r); err != nil {
-				return fmt.Errorf("job %s row %d: %w", id, r.Row, err)
+			r, err := jb.recipient(id, k, &st)
+			if err != nil {
+				return err
 			}
-			st.fill(&r)
 			out = append(out, r)
 		}
 		return nil
@@ -408,11 +407,10 @@ func (s *Store) Recipients(ctx context.Context, id string, f batch.RecipientFilt
 			if len(f.States) > 0 && !slices.Contains(f.States, st.State) {
 				continue
 			}
-			r := batch.Recipient{JobID: id, Row: keyRow(k)}
-			if err := decodeRecord(jb.records.Get(k), &r); err != nil {
-				return fmt.Errorf("job %s row %d: %w", id, r.Row, err)
+			r, err := jb.recipient(id, k, &st)
+			if err != nil {
+				return err
 			}
-			st.fill(&r)
 			out = append(out, r)
 		}
 		return nil
