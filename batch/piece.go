@@ -1,21 +1,18 @@
 package batch
 
 import (
-	"bufio"
 	"bytes"
-	"compress/zlib"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/jpeg"
-	"image/png"
-	"io"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/fabricpress/fabricpress/internal/pngenc"
 
 	"github.com/fabricpress/fabricpress/fabric"
 	"github.com/fabricpress/fabricpress/pdf"
@@ -59,6 +56,51 @@ type Template struct {
 	// PDF holds the print options of PDF pieces (bleed, crop marks, DPI);
 	// its Render options are taken from Render.
 	PDF pdf.Options
+
+	// front is the front compiled once, its static objects painted and
+	// compressed once (made by the first piece; the fields above must not
+	// change after).
+	front   atomic.Pointer[compiledFront]
+	frontMu sync.Mutex
+}
+
+// compiledFront is what every piece of a template shares.
+type compiledFront struct {
+	layers *render.Layered
+	png    *pngenc.Static // the static layer's PNG rows; nil unless PNG
+}
+
+// compiled returns the compiled front, making it on first use. An error
+// is not kept: the next piece tries again (and reports it again).
+func (t *Template) compiled(ctx context.Context, format string) (*compiledFront, error) {
+	if f := t.front.Load(); f != nil {
+		return f, nil
+	}
+	t.frontMu.Lock()
+	defer t.frontMu.Unlock()
+	if f := t.front.Load(); f != nil {
+		return f, nil
+	}
+	l, err := render.NewLayered(ctx, t.Canvas, t.mappingFor(t.Canvas).Variable(t.Canvas), t.Render)
+	if err != nil {
+		return nil, err
+	}
+	f := &compiledFront{layers: l}
+	if format == FormatPNG {
+		f.png = pngenc.NewStatic(l.Static())
+	}
+	t.front.Store(f)
+	return f, nil
+}
+
+// mappingFor is the part of the mapping that binds one side.
+func (t *Template) mappingFor(side *fabric.Canvas) *fabric.Mapping {
+	if t.Mapping != nil && t.Back != nil {
+		// Two sides share one mapping: each side takes the bindings
+		// naming its own objects.
+		return t.Mapping.For(side)
+	}
+	return t.Mapping
 }
 
 // FormatPDF makes each piece a print PDF (one page per side).
@@ -126,13 +168,7 @@ func (t *Template) bind(side *fabric.Canvas, record map[string]string) (*fabric.
 	default: // "missing required fields a, b"
 		return nil, fmt.Errorf("%ws %s", ErrMissingField, strings.Join(missing, ", "))
 	}
-	m := t.Mapping
-	if m != nil && t.Back != nil {
-		// Two sides share one mapping: each side takes the bindings
-		// naming its own objects.
-		m = m.For(side)
-	}
-	c, err := fabric.Bind(side, record, m)
+	c, err := fabric.Bind(side, record, t.mappingFor(side))
 	if err != nil {
 		return nil, oneLineError(err)
 	}
@@ -217,14 +253,14 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 	if err != nil {
 		return nil, err
 	}
-	c := sides[0]
-	plan, err := render.Compile(ctx, c, t.Render)
+	front, err := t.compiled(ctx, format)
 	if err != nil {
 		return nil, oneLineError(err)
 	}
-	img := getRGBA(plan.Bounds())
+	img := getRGBA(front.layers.Bounds())
 	defer rgbaPool.Put(img)
-	if err := plan.RenderTo(ctx, img); err != nil {
+	frame, err := front.layers.RenderTo(ctx, sides[0], img)
+	if err != nil {
 		return nil, oneLineError(err)
 	}
 
@@ -241,13 +277,15 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 		}
 		flattenOnWhite(img)
 		err = jpeg.Encode(buf, img, &jpeg.Options{Quality: q})
+	} else if front.png != nil {
+		err = front.png.Encode(buf, img, frame.Dirty)
 	} else {
-		err = encodePNG(buf, img)
+		err = pngenc.Encode(buf, img)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", format, err)
 	}
-	return &Piece{Data: bytes.Clone(buf.Bytes()), Ext: ext, Warnings: slices.Clone(plan.Warnings())}, nil
+	return &Piece{Data: bytes.Clone(buf.Bytes()), Ext: ext, Warnings: slices.Clone(frame.Plan.Warnings())}, nil
 }
 
 // flattenOnWhite composites premultiplied img over opaque white, as paper
@@ -287,172 +325,9 @@ func (e *flatError) Unwrap() error { return e.err }
 
 // Buffers shared by every Template: rendering targets and encoder scratch.
 var (
-	rgbaPool   sync.Pool // *image.RGBA
-	bufPool    = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-	pngPool    sync.Pool // *pngScratch
-	pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: new(pngBuffers)}
+	rgbaPool sync.Pool // *image.RGBA
+	bufPool  = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
-
-// encodePNG writes img as an 8-bit PNG, RGB when it is opaque and RGBA
-// (not premultiplied, converted as image/png does) otherwise, with the Up
-// filter on every row and zlib's fastest level: about three times faster
-// than image/png's adaptive filtering at BestSpeed, for files a few percent
-// larger.
-func encodePNG(w io.Writer, img *image.RGBA) error {
-	b := img.Rect
-	width, height := b.Dx(), b.Dy()
-	if width == 0 || height == 0 {
-		return pngEncoder.Encode(w, img)
-	}
-	bpp, colorType := 3, byte(2) // RGB
-	if !opaque(img) {
-		bpp, colorType = 4, 6 // RGBA
-	}
-	s, _ := pngPool.Get().(*pngScratch)
-	if s == nil {
-		s = new(pngScratch)
-		s.zw, _ = zlib.NewWriterLevel(nil, zlib.BestSpeed)
-		s.bw = bufio.NewWriterSize(nil, 32<<10)
-	}
-	defer pngPool.Put(s)
-	n := 1 + bpp*width
-	if cap(s.cur) < n {
-		s.cur, s.prev = make([]byte, n), make([]byte, n)
-	}
-	if cap(s.zero) < 4*width {
-		s.zero = make([]byte, 4*width)
-	}
-	cur, prev := s.cur[:n], s.prev[:n]
-	clear(prev)
-
-	cw := &chunkWriter{w: w}
-	cw.write([]byte("\x89PNG\r\n\x1a\n"))
-	var ihdr [13]byte
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(width))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(height))
-	ihdr[8], ihdr[9] = 8, colorType // deflate, no interlace
-	cw.chunk("IHDR", ihdr[:])
-	s.bw.Reset(idatWriter{cw})
-	s.zw.Reset(s.bw)
-	above := s.zero[:4*width] // the row above the first is zero
-	for y := range height {
-		row := img.Pix[y*img.Stride : y*img.Stride+4*width]
-		out := cur
-		if bpp == 3 {
-			// Filter Up straight from the (opaque) pixels: each byte minus
-			// the one above it.
-			filterUpRGB(cur[1:], row, above)
-			above = row
-		} else {
-			for x, i := 0, 1; x < width; x, i = x+1, i+4 {
-				unpremultiply(cur[i:i+4], row[4*x:4*x+4])
-			}
-			// prev holds the row above; filter into it, and keep this
-			// row (cur) as the row above the next.
-			for i := 1; i < n; i++ {
-				prev[i] = cur[i] - prev[i]
-			}
-			out = prev
-			cur, prev = prev, cur
-		}
-		out[0] = 2 // filter type Up
-		if _, err := s.zw.Write(out); err != nil {
-			return err
-		}
-	}
-	if err := s.zw.Close(); err != nil {
-		return err
-	}
-	if err := s.bw.Flush(); err != nil {
-		return err
-	}
-	cw.chunk("IEND", nil)
-	return cw.err
-}
-
-// unpremultiply converts one premultiplied RGBA pixel to NRGBA exactly as
-// color.NRGBAModel does.
-func unpremultiply(dst, src []byte) {
-	a := uint32(src[3])
-	switch a {
-	case 255:
-		copy(dst, src[:4])
-		return
-	case 0:
-		dst[0], dst[1], dst[2], dst[3] = 0, 0, 0, 0
-		return
-	}
-	a16 := a * 0x101
-	for c := range 3 {
-		dst[c] = uint8((uint32(src[c]) * 0x101 * 0xffff / a16) >> 8)
-	}
-	dst[3] = uint8(a)
-}
-
-type pngScratch struct {
-	zw              *zlib.Writer
-	bw              *bufio.Writer
-	cur, prev, zero []byte
-}
-
-// filterUpRGB writes the RGB bytes of the RGBA pixels row minus those of
-// above into dst (3 bytes per pixel).
-func filterUpRGB(dst, row, above []byte) {
-	for len(row) >= 4 && len(above) >= 4 && len(dst) >= 3 {
-		dst[0] = row[0] - above[0]
-		dst[1] = row[1] - above[1]
-		dst[2] = row[2] - above[2]
-		dst, row, above = dst[3:], row[4:], above[4:]
-	}
-}
-
-// opaque reports whether every pixel of img has alpha 255.
-func opaque(img *image.RGBA) bool {
-	w := 4 * img.Rect.Dx()
-	for y := range img.Rect.Dy() {
-		row := img.Pix[y*img.Stride : y*img.Stride+w]
-		for i := 3; i < len(row); i += 4 {
-			if row[i] != 255 {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// chunkWriter writes PNG chunks, keeping the first error.
-type chunkWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (c *chunkWriter) write(p []byte) {
-	if c.err == nil {
-		_, c.err = c.w.Write(p)
-	}
-}
-
-func (c *chunkWriter) chunk(typ string, data []byte) {
-	var hdr [8]byte
-	binary.BigEndian.PutUint32(hdr[:4], uint32(len(data)))
-	copy(hdr[4:], typ)
-	crc := crc32.Update(crc32.ChecksumIEEE(hdr[4:]), crc32.IEEETable, data)
-	c.write(hdr[:])
-	c.write(data)
-	binary.BigEndian.PutUint32(hdr[:4], crc)
-	c.write(hdr[:4])
-}
-
-// idatWriter turns each write into one IDAT chunk.
-type idatWriter struct{ c *chunkWriter }
-
-func (d idatWriter) Write(p []byte) (int, error) {
-	d.c.chunk("IDAT", p)
-	if d.c.err != nil {
-		return 0, d.c.err
-	}
-	return len(p), nil
-}
 
 // getRGBA returns a pooled image of bounds r, or a new one.
 func getRGBA(r image.Rectangle) *image.RGBA {
@@ -468,15 +343,6 @@ func getRGBA(r image.Rectangle) *image.RGBA {
 	}
 	return image.NewRGBA(r)
 }
-
-type pngBuffers struct{ p sync.Pool }
-
-func (b *pngBuffers) Get() *png.EncoderBuffer {
-	e, _ := b.p.Get().(*png.EncoderBuffer)
-	return e
-}
-
-func (b *pngBuffers) Put(e *png.EncoderBuffer) { b.p.Put(e) }
 
 // pdfPiece renders a recipient as a print PDF, a page per side.
 func (t *Template) pdfPiece(ctx context.Context, record map[string]string) (*Piece, error) {

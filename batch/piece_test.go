@@ -8,7 +8,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"maps"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -295,73 +294,5 @@ func TestRenderPieceSample(t *testing.T) {
 	}
 	if want := "https://brightside.example/r/" + rec["id"]; res.GetText() != want {
 		t.Errorf("QR reads %q, want %q", res.GetText(), want)
-	}
-}
-
-func TestEncodePNGRoundTrip(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(1, 2))
-	for _, tc := range []struct {
-		name   string
-		w, h   int
-		opaque bool
-	}{
-		{"opaque", 97, 31, true},
-		{"one pixel", 1, 1, true},
-		{"wide", 3000, 2, true},
-		{"transparent", 40, 20, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			img := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))
-			for i := 0; i < len(img.Pix); i += 4 {
-				a := uint8(255)
-				if !tc.opaque {
-					a = uint8(rnd.IntN(256))
-				}
-				// Premultiplied: colour channels at most alpha. Runs of
-				// equal pixels exercise the filter on flat areas.
-				if i%64 < 32 {
-					for c := range 3 {
-						img.Pix[i+c] = uint8(rnd.IntN(int(a) + 1))
-					}
-				} else if i >= 4 {
-					copy(img.Pix[i:i+3], img.Pix[i-4:i-1])
-					img.Pix[i+0] = min(img.Pix[i+0], a)
-					img.Pix[i+1] = min(img.Pix[i+1], a)
-					img.Pix[i+2] = min(img.Pix[i+2], a)
-				}
-				img.Pix[i+3] = a
-			}
-			var buf, std bytes.Buffer
-			if err := encodePNG(&buf, img); err != nil {
-				t.Fatal(err)
-			}
-			got, err := png.Decode(&buf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// image/png's own encoding is the reference for transparency.
-			if err := png.Encode(&std, img); err != nil {
-				t.Fatal(err)
-			}
-			want, err := png.Decode(&std)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Bounds() != img.Rect {
-				t.Fatalf("bounds %v, want %v", got.Bounds(), img.Rect)
-			}
-			for y := range tc.h {
-				for x := range tc.w {
-					r1, g1, b1, a1 := got.At(x, y).RGBA()
-					r2, g2, b2, a2 := want.At(x, y).RGBA()
-					if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-						t.Fatalf("pixel %d,%d: %v, want %v", x, y, got.At(x, y), want.At(x, y))
-					}
-					if r, g, b, a := img.At(x, y).RGBA(); tc.opaque && (r != r1 || g != g1 || b != b1 || a != a1) {
-						t.Fatalf("pixel %d,%d: %v, want %v", x, y, got.At(x, y), img.At(x, y))
-					}
-				}
-			}
-		})
 	}
 }

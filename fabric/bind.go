@@ -184,6 +184,47 @@ func (m *Mapping) Fields(c *Canvas) []Field {
 	return out
 }
 
+// Variable reports, for each top-level object of c, whether binding a
+// record may change it: the mapping binds it (or an object inside it) by
+// name, id or index, or a text in it (or in its clip path) has
+// placeholders. Bind shares every other object unchanged, so a renderer
+// may paint those once for all records.
+func (m *Mapping) Variable(c *Canvas) []bool {
+	out := make([]bool, len(c.Objects))
+	for i, o := range c.Objects {
+		if m != nil {
+			if _, ok := m.Index[i]; ok {
+				out[i] = true
+				continue
+			}
+			out[i] = m.bindsInside(o)
+		}
+		walkObjectText(o, func(t *Text) {
+			out[i] = out[i] || placeholderRe.MatchString(t.Text)
+		})
+	}
+	return out
+}
+
+// bindsInside reports whether a binding names o or an object of its
+// groups (as Bind looks them up).
+func (m *Mapping) bindsInside(o Object) bool {
+	b := o.Props()
+	for _, k := range []string{b.Name, b.ID} {
+		if _, ok := m.Objects[k]; ok && k != "" {
+			return true
+		}
+	}
+	if g, ok := o.(*Group); ok {
+		for _, c := range g.Objects {
+			if m.bindsInside(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Barcode is a QR code or Code 128 barcode that replaced a bound object:
 // it keeps that object's transform, and its Width×Height box holds the
 // code (a QR square centred in it).

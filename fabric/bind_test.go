@@ -1,6 +1,7 @@
 package fabric_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,5 +99,45 @@ func TestBindReplacesObjectsAndKeepsTemplate(t *testing.T) {
 	m2, _ := fabric.ParseMapping([]byte(`{"qr":{"text":"x"}}`))
 	if _, err := fabric.Bind(c, nil, m2); err == nil || !strings.Contains(err.Error(), "objects[1] (qr): a text binding needs a text object") {
 		t.Errorf("bind error %v", err)
+	}
+}
+
+// TestMappingVariable checks that Variable marks exactly the objects Bind
+// may replace: every object it leaves unmarked comes back shared.
+func TestMappingVariable(t *testing.T) {
+	c := mustParse(t, `{"version":"6.9.1","objects":[
+		{"type":"Rect","width":10,"height":10,"fill":"red"},
+		{"type":"Group","objects":[{"type":"Rect","width":5,"height":5},{"type":"Textbox","text":"old","name":"headline"}]},
+		{"type":"Textbox","text":"Hi {{first|Friend}}"},
+		{"type":"Textbox","text":"static"},
+		{"type":"Rect","id":"qr","width":50,"height":40},
+		{"type":"Rect","width":50,"height":40,"clipPath":{"type":"Text","text":"{{clip}}"}},
+		{"type":"Textbox","text":"by index"},
+		{"type":"Group","objects":[{"type":"Rect","width":5,"height":5,"name":"unbound"}]}]}`)
+	m, err := fabric.ParseMapping([]byte(`{"headline":{"text":"{{n}}"},"qr":{"qr":"Q{{n}}"},"6":"n"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.Variable(c)
+	want := []bool{false, true, true, false, true, true, true, false}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Variable = %v, want %v", got, want)
+	}
+	for _, rec := range []map[string]string{{"n": "Zoë", "first": "A", "clip": "x"}, {"n": "B", "first": "", "clip": "y"}} {
+		out, err := fabric.Bind(c, rec, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range got {
+			if !v && out.Objects[i] != c.Objects[i] {
+				t.Errorf("object %d is not marked variable but Bind replaced it", i)
+			}
+			if v && out.Objects[i] == c.Objects[i] {
+				t.Errorf("object %d is marked variable but Bind kept it", i)
+			}
+		}
+	}
+	if v := (*fabric.Mapping)(nil).Variable(c); !v[2] || v[1] || v[4] {
+		t.Errorf("nil mapping: %v (only placeholders count)", v)
 	}
 }

@@ -52,27 +52,29 @@ func Placeholders(c *Canvas) []string {
 // WalkText calls fn for every text object of c: top level, in groups,
 // clip paths, and the canvas background and overlay objects.
 func WalkText(c *Canvas, fn func(*Text)) {
-	var visit func(o Object)
-	visit = func(o Object) {
-		if o == nil {
-			return
-		}
-		switch s := o.(type) {
-		case *Text:
-			fn(s)
-		case *Group:
-			for _, ch := range s.Objects {
-				visit(ch)
-			}
-		}
-		visit(o.Props().ClipPath)
-	}
 	for _, o := range c.Objects {
-		visit(o)
+		walkObjectText(o, fn)
 	}
-	visit(c.BackgroundImage)
-	visit(c.OverlayImage)
-	visit(c.ClipPath)
+	walkObjectText(c.BackgroundImage, fn)
+	walkObjectText(c.OverlayImage, fn)
+	walkObjectText(c.ClipPath, fn)
+}
+
+// walkObjectText calls fn for o if it is text, for the text inside it if
+// it is a group, and for the text of its clip path.
+func walkObjectText(o Object, fn func(*Text)) {
+	if o == nil {
+		return
+	}
+	switch s := o.(type) {
+	case *Text:
+		fn(s)
+	case *Group:
+		for _, ch := range s.Objects {
+			walkObjectText(ch, fn)
+		}
+	}
+	walkObjectText(o.Props().ClipPath, fn)
 }
 
 // SubstituteText returns a copy of c whose text objects have every {{key}}

@@ -52,7 +52,7 @@ func (e errUnknownSymbology) Error() string { return "unknown barcode symbology 
 // device pixels and its edges fall on pixel boundaries, so scanners see
 // crisp modules; otherwise the modules are drawn as exact rectangles.
 func (r *renderer) drawBarcode(dst *image.RGBA, b *fabric.Barcode, m fabric.Matrix, w, h float64, opt drawOpts) {
-	g := r.plan.codes[b]
+	g := r.plan.code(b)
 	if g == nil {
 		return
 	}
@@ -86,7 +86,7 @@ func (r *renderer) drawBarcode(dst *image.RGBA, b *fabric.Barcode, m fabric.Matr
 			oy, my = int(math.Round(y0)), int(math.Round(y1))-int(math.Round(y0))
 		}
 		flipX, flipY := m[0] < 0, m[3] < 0
-		fillRect(dst, image.Rect(ox, oy, ox+g.cols*mx, oy+g.rows*my), light)
+		r.fillRect(dst, image.Rect(ox, oy, ox+g.cols*mx, oy+g.rows*my), light)
 		for _, rc := range g.rects {
 			x, y := rc.X, rc.Y
 			if flipX {
@@ -97,7 +97,7 @@ func (r *renderer) drawBarcode(dst *image.RGBA, b *fabric.Barcode, m fabric.Matr
 			}
 			px := ox + int(math.Round(x))*mx
 			py := oy + int(math.Round(y*float64(my)))
-			fillRect(dst, image.Rect(px, py, px+int(math.Round(rc.W))*mx, py+int(math.Round(rc.H*float64(my)))), dark)
+			r.fillRect(dst, image.Rect(px, py, px+int(math.Round(rc.W))*mx, py+int(math.Round(rc.H*float64(my)))), dark)
 		}
 		return
 	}
@@ -118,12 +118,15 @@ func (r *renderer) drawBarcode(dst *image.RGBA, b *fabric.Barcode, m fabric.Matr
 }
 
 // fillRect composites a colour over whole device pixels.
-func fillRect(dst *image.RGBA, rc image.Rectangle, c rgba) {
-	rc = rc.Intersect(dst.Rect)
+func (r *renderer) fillRect(dst *image.RGBA, rc image.Rectangle, c rgba) {
+	if r.touch(dst, rc) {
+		return
+	}
+	p := r.newPainter(dst, solidShader{c}, 1, opSourceOver)
+	rc = rc.Intersect(p.clip)
 	if rc.Empty() {
 		return
 	}
-	p := &painter{dst: dst, sh: solidShader{c}, alpha: 1}
 	for y := rc.Min.Y; y < rc.Max.Y; y++ {
 		p.span(y, rc.Min.X, rc.Max.X, 1)
 	}

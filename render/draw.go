@@ -26,6 +26,38 @@ type renderer struct {
 	// hintScale is the device pixels per local unit of axis-aligned text
 	// being drawn (0 when rotated or skewed).
 	hintScale float64
+
+	// target is the output raster; window, when not empty, limits the
+	// pixels of target that painting may change (a Layered render redraws
+	// only where the variable objects are). Layers are still drawn whole,
+	// and coverage is computed over the whole target, so the pixels inside
+	// the window are exactly those of an unlimited render.
+	target *image.RGBA
+	window image.Rectangle
+	// measuring records in touched the pixels of target that drawing
+	// would change, without painting anything.
+	measuring bool
+	touched   image.Rectangle
+}
+
+// newPainter returns a painter onto dst, limited to the window when dst
+// is the output.
+func (r *renderer) newPainter(dst *image.RGBA, sh shader, alpha float64, op blendMode) *painter {
+	clip := dst.Rect
+	if dst == r.target && !r.window.Empty() {
+		clip = clip.Intersect(r.window)
+	}
+	return &painter{dst: dst, clip: clip, sh: sh, alpha: float32(alpha), op: op}
+}
+
+// touch records that drawing may change rc of dst; it reports whether the
+// renderer is only measuring (the caller then paints nothing).
+func (r *renderer) touch(dst *image.RGBA, rc image.Rectangle) bool {
+	if !r.measuring {
+		return false
+	}
+	r.touched = r.touched.Union(rc.Intersect(dst.Rect))
+	return true
 }
 
 // fillPath rasterises a local path under m with a shader.
@@ -40,10 +72,10 @@ func (r *renderer) fillPath(dst *image.RGBA, p *path, m fabric.Matrix, evenOdd b
 func (r *renderer) fillSubpaths(dst *image.RGBA, subs []stroke.Subpath, evenOdd bool, sh shader, alpha float64, op blendMode) {
 	poly := toPolygon(subs, evenOdd)
 	bounds := polyBounds(poly).Intersect(dst.Rect)
-	if bounds.Empty() {
+	if bounds.Empty() || r.touch(dst, bounds) {
 		return
 	}
-	r.rz.fill(poly, bounds, &painter{dst: dst, sh: sh, alpha: float32(alpha), op: op})
+	r.rz.fill(poly, bounds, r.newPainter(dst, sh, alpha, op))
 }
 
 // strokePath strokes a local path. strokeM is the transform in force when
@@ -122,7 +154,7 @@ func (r *renderer) shaderFor(pt fabric.Paint, m fabric.Matrix, w, h float64) sha
 		}
 	case fabric.PaintPattern:
 		pat := pt.Pattern
-		img := r.plan.images[pat.Source]
+		img := r.plan.image(pat.Source)
 		if img == nil {
 			return nil
 		}
@@ -155,7 +187,7 @@ func (r *renderer) objectSize(o fabric.Object) (float64, float64) {
 		return 0, 0
 	case *fabric.Image:
 		w, h := b.Width, b.Height
-		if img := r.plan.images[imageKey(s.Src, s.Filters)]; img != nil && s.Fit == fabric.FitNone {
+		if img := r.plan.image(imageKey(s.Src, s.Filters)); img != nil && s.Fit == fabric.FitNone {
 			if w == 0 {
 				w = float64(img.Rect.Dx())
 			}
@@ -214,6 +246,13 @@ func (r *renderer) drawObject(dst *image.RGBA, o fabric.Object, parent fabric.Ma
 	// composites the result (fabric-model.md §3.2).
 	bounds := r.layerBounds(o, m, w, h).Intersect(r.layerLimit(dst, shadow, m))
 	if bounds.Empty() {
+		return
+	}
+	if r.measuring {
+		r.touch(dst, bounds)
+		if shadow != nil {
+			r.touch(dst, r.shadowBounds(bounds, shadow, m))
+		}
 		return
 	}
 	layer := image.NewRGBA(bounds)
@@ -467,11 +506,11 @@ func (r *renderer) composite(dst, layer *image.RGBA, alpha float64, sh *fabric.S
 		ox, oy, blur := r.shadowParams(sh, m)
 		r.drawShadow(dst, layer, sh.Color, ox, oy, blur, alpha, op)
 	}
-	bounds := layer.Rect.Intersect(dst.Rect)
+	p := r.newPainter(dst, &layerShader{layer}, alpha, op)
+	bounds := layer.Rect.Intersect(p.clip)
 	if bounds.Empty() {
 		return
 	}
-	p := &painter{dst: dst, sh: &layerShader{layer}, alpha: float32(alpha), op: op}
 	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
 		p.span(y, bounds.Min.X, bounds.Max.X, 1)
 	}
@@ -487,6 +526,13 @@ func (s *layerShader) row(y, x0 int, out []rgba) {
 		q := p[4*i : 4*i+4 : 4*i+4]
 		out[i] = rgba{float32(q[0]) / 255, float32(q[1]) / 255, float32(q[2]) / 255, float32(q[3]) / 255}
 	}
+}
+
+// shadowBounds is where drawShadow paints the shadow of a layer covering
+// layerRect.
+func (r *renderer) shadowBounds(layerRect image.Rectangle, sh *fabric.Shadow, m fabric.Matrix) image.Rectangle {
+	ox, oy, blur := r.shadowParams(sh, m)
+	return layerRect.Inset(-filter.BlurPad(blur / 2)).Add(image.Pt(int(math.Round(ox)), int(math.Round(oy))))
 }
 
 // drawShadow paints the shadow of layer's alpha: blurred with a Gaussian
@@ -510,12 +556,11 @@ func (r *renderer) drawShadow(dst, layer *image.RGBA, c color.NRGBA, ox, oy, blu
 	// fraction: shift by the rounded offset, which is what Skia does for
 	// integer offsets and close to it otherwise.
 	dx, dy := int(math.Round(ox)), int(math.Round(oy))
-	sc := premul(c)
-	bounds := blurred.Rect.Add(image.Pt(dx, dy)).Intersect(dst.Rect)
+	p := r.newPainter(dst, solidShader{premul(c)}, alpha, op)
+	bounds := blurred.Rect.Add(image.Pt(dx, dy)).Intersect(p.clip)
 	if bounds.Empty() {
 		return
 	}
-	p := &painter{dst: dst, sh: solidShader{sc}, alpha: float32(alpha), op: op}
 	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
 		for x := bounds.Min.X; x < bounds.Max.X; x++ {
 			a := blurred.Pix[blurred.PixOffset(x-dx, y-dy)]

@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/fabricpress/fabricpress/fabric"
-	"github.com/fabricpress/fabricpress/render/internal/filter"
 	"github.com/fabricpress/fabricpress/render/layout"
 )
 
@@ -26,7 +25,7 @@ func (p *Plan) Layout(t *fabric.Text) (*layout.Block, error) { return p.layout(t
 
 // Image returns the decoded (and filtered) bitmap of an image object, or
 // nil if it was skipped. It is shared: do not modify it.
-func (p *Plan) Image(im *fabric.Image) *image.RGBA { return p.images[imageKey(im.Src, im.Filters)] }
+func (p *Plan) Image(im *fabric.Image) *image.RGBA { return p.image(imageKey(im.Src, im.Filters)) }
 
 // ImagePlacement returns, for an image object of the plan, the source
 // rectangle in image pixels and the local destination rectangle it is
@@ -44,7 +43,7 @@ func (p *Plan) ImagePlacement(im *fabric.Image) (src, dst [4]float64, ok bool) {
 // Code returns a barcode's dark rectangles in module units and the
 // symbol's size in modules (quiet zone included).
 func (p *Plan) Code(b *fabric.Barcode) (rects [][4]float64, cols, rows int, square bool) {
-	g := p.codes[b]
+	g := p.code(b)
 	if g == nil {
 		return nil, 0, 0, false
 	}
@@ -167,7 +166,7 @@ func appendArc(out []fabric.PathCommand, have bool, cx, cy, rx, ry, a0, a1 float
 // plane it lives in (parent, in canvas px), into dst at the plan's scale.
 // dst keeps what is already there; use a transparent dst for a layer.
 func (p *Plan) DrawObject(ctx context.Context, dst *image.RGBA, o fabric.Object, parent fabric.Matrix) error {
-	r := &renderer{ctx: ctx, plan: p, rz: newRasterizer(), scale: p.opts.Scale, faces: newFaceCache()}
+	r := p.newRenderer(ctx, dst)
 	r.drawObject(dst, o, fabric.Scale(p.opts.Scale, p.opts.Scale).Mul(parent), drawOpts{})
 	return r.err
 }
@@ -181,10 +180,7 @@ func (p *Plan) ObjectBounds(o fabric.Object, parent fabric.Matrix) image.Rectang
 	m := fabric.Scale(p.opts.Scale, p.opts.Scale).Mul(parent).Mul(b.Matrix(w, h))
 	bounds := r.layerBounds(o, m, w, h)
 	if sh := b.Shadow; sh != nil && sh.Color.A != 0 {
-		ox, oy, blur := r.shadowParams(sh, m)
-		pad := filter.BlurPad(blur/2) + 2
-		moved := bounds.Add(image.Pt(int(math.Round(ox)), int(math.Round(oy)))).Inset(-pad)
-		bounds = bounds.Union(moved)
+		bounds = bounds.Union(r.shadowBounds(bounds, sh, m).Inset(-2))
 	}
 	return bounds
 }

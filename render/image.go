@@ -83,7 +83,7 @@ func filtered(img *image.RGBA, filters []fabric.Filter) (*image.RGBA, error) {
 // rectangle of the source into the box, never stretched, then the stroke.
 func (r *renderer) drawImage(dst *image.RGBA, im *fabric.Image, m fabric.Matrix, w, h float64, opt drawOpts) {
 	b := im.Props()
-	img := r.plan.images[imageKey(im.Src, im.Filters)]
+	img := r.plan.image(imageKey(im.Src, im.Filters))
 	fill := func() {
 		if img == nil {
 			return

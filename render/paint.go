@@ -88,6 +88,7 @@ func parseBlend(s string) blendMode {
 // painter composites a shader through coverage spans onto dst.
 type painter struct {
 	dst   *image.RGBA
+	clip  image.Rectangle // the pixels of dst it may write
 	sh    shader
 	alpha float32      // global alpha
 	mask  *image.Alpha // optional extra coverage (absolute coordinates)
@@ -107,7 +108,7 @@ func (p *painter) Paint(ss []raster.Span, _ bool) {
 }
 
 func (p *painter) span(y, x0, x1 int, cov float32) {
-	r := p.dst.Rect
+	r := p.clip
 	if y < r.Min.Y || y >= r.Max.Y {
 		return
 	}

@@ -62,6 +62,17 @@ type Plan struct {
 	codes  map[*fabric.Barcode]*codeGeom
 	fonts  *layout.Fonts
 
+	// prepared holds the layouts made at Compile; it is read without a
+	// lock. Layouts of text the plan had not seen go to layouts, under mu.
+	prepared map[*fabric.Text]*layout.Block
+
+	// parent is the plan a derived plan shares its template's images,
+	// codes and layouts with (see Derive).
+	parent *Plan
+	// engines lends layout engines to derived plans (root plans only).
+	engines sync.Pool
+	own     map[fabric.Object]bool // the top-level objects prepared
+
 	mu       sync.Mutex
 	layouts  map[*fabric.Text]*layout.Block
 	engine   *layout.Engine // used under mu
@@ -70,6 +81,12 @@ type Plan struct {
 
 // Compile prepares c for rendering with opts.
 func Compile(ctx context.Context, c *fabric.Canvas, opts Options) (*Plan, error) {
+	return compile(ctx, c, opts, nil)
+}
+
+// compile prepares the top-level objects of c not marked in skip (with
+// the canvas's background, overlay and clip).
+func compile(ctx context.Context, c *fabric.Canvas, opts Options, skip []bool) (*Plan, error) {
 	if opts.Scale == 0 {
 		opts.Scale = 1
 	}
@@ -104,10 +121,100 @@ func Compile(ctx context.Context, c *fabric.Canvas, opts Options) (*Plan, error)
 		layouts: map[*fabric.Text]*layout.Block{},
 	}
 	p.engine = layout.NewEngine(p.fonts)
-	if err := p.prepare(ctx); err != nil {
+	p.engines.New = func() any { return layout.NewEngine(p.fonts) }
+	p.own = make(map[fabric.Object]bool, len(c.Objects))
+	var objs []fabric.Object
+	for i, o := range c.Objects {
+		if i < len(skip) && skip[i] {
+			continue
+		}
+		objs = append(objs, o)
+		p.own[o] = true
+	}
+	if err := p.prepare(ctx, objs, true); err != nil {
 		return nil, err
 	}
+	p.freeze()
 	return p, nil
+}
+
+// freeze makes what prepare computed read-only and lock-free.
+func (p *Plan) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.prepared, p.layouts = p.layouts, map[*fabric.Text]*layout.Block{}
+}
+
+// Derive compiles c, a personalised copy of the plan's canvas (what
+// fabric.Bind returns: unchanged objects shared), reusing the plan's work:
+// only the objects of c the plan has not seen are prepared (their images
+// loaded, text laid out). The derived plan renders c exactly as Compile(c)
+// would, with the same options. p must be a plan made by Compile.
+func (p *Plan) Derive(ctx context.Context, c *fabric.Canvas) (*Plan, error) {
+	root := p.root()
+	d := &Plan{
+		canvas: c, opts: root.opts, width: root.width, height: root.height,
+		images: map[string]*image.RGBA{}, codes: map[*fabric.Barcode]*codeGeom{}, fonts: root.fonts,
+		layouts: map[*fabric.Text]*layout.Block{}, parent: root,
+	}
+	e := root.engines.Get().(*layout.Engine)
+	e.Trim()
+	d.engine = e
+	var fresh []fabric.Object
+	for _, o := range c.Objects {
+		if !root.seen(o) {
+			fresh = append(fresh, o)
+		}
+	}
+	c0 := root.canvas
+	whole := c.BackgroundImage != c0.BackgroundImage || c.OverlayImage != c0.OverlayImage || c.ClipPath != c0.ClipPath ||
+		!samePattern(c.Background, c0.Background) || !samePattern(c.Overlay, c0.Overlay)
+	err := d.prepare(ctx, fresh, whole)
+	d.freeze()
+	d.engine = nil
+	root.engines.Put(e)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// root is the compiled plan a plan was derived from (itself if none).
+func (p *Plan) root() *Plan {
+	if p.parent != nil {
+		return p.parent
+	}
+	return p
+}
+
+// seen reports whether o is a top-level object the plan prepared (so its
+// images, codes and layouts are ready).
+func (p *Plan) seen(o fabric.Object) bool { return p.own[o] }
+
+// samePattern reports whether two canvas paints load the same pattern
+// image (or none).
+func samePattern(a, b fabric.Paint) bool {
+	pa, pb := a.Kind == fabric.PaintPattern, b.Kind == fabric.PaintPattern
+	if !pa || !pb {
+		return pa == pb
+	}
+	return a.Pattern.Source == b.Pattern.Source
+}
+
+// image returns a decoded image by key, from this plan or its parent.
+func (p *Plan) image(key string) *image.RGBA {
+	if img, ok := p.images[key]; ok || p.parent == nil {
+		return img
+	}
+	return p.parent.images[key]
+}
+
+// code returns the geometry of a barcode of this plan or its parent.
+func (p *Plan) code(b *fabric.Barcode) *codeGeom {
+	if g, ok := p.codes[b]; ok || p.parent == nil {
+		return g
+	}
+	return p.parent.codes[b]
 }
 
 // Bounds is the output raster's rectangle.
@@ -116,18 +223,25 @@ func (p *Plan) Bounds() image.Rectangle { return image.Rect(0, 0, p.width, p.hei
 // Warnings lists what Compile substituted or dropped (fallback fonts,
 // skipped images), one line each.
 func (p *Plan) Warnings() []string {
+	var out []string
+	if p.parent != nil {
+		p.parent.mu.Lock()
+		out = append(out, p.parent.warnings...)
+		p.parent.mu.Unlock()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append(append([]string(nil), p.warnings...), p.fonts.Warnings()...)
+	return append(append(out, p.warnings...), p.fonts.Warnings()...)
 }
 
 func (p *Plan) warnf(format string, args ...any) {
 	p.warnings = append(p.warnings, fmt.Sprintf(format, args...))
 }
 
-// prepare loads every image and lays out every text object, so errors
+// prepare loads every image and lays out every text object of objs (and,
+// with canvasLevel, of the canvas background, overlay and clip), so errors
 // surface here with their JSON path and rendering does no I/O.
-func (p *Plan) prepare(ctx context.Context) error {
+func (p *Plan) prepare(ctx context.Context, objs []fabric.Object, canvasLevel bool) error {
 	var visit func(o fabric.Object) error
 	visit = func(o fabric.Object) error {
 		if o == nil {
@@ -168,12 +282,15 @@ func (p *Plan) prepare(ctx context.Context) error {
 		}
 		return visit(b.ClipPath)
 	}
-	c := p.canvas
-	for _, o := range c.Objects {
+	for _, o := range objs {
 		if err := visit(o); err != nil {
 			return err
 		}
 	}
+	if !canvasLevel {
+		return nil
+	}
+	c := p.canvas
 	for _, o := range []fabric.Object{c.BackgroundImage, c.OverlayImage, c.ClipPath} {
 		if err := visit(o); err != nil {
 			return err
@@ -196,6 +313,12 @@ func (p *Plan) loadImage(ctx context.Context, src string, filters []fabric.Filte
 	key := imageKey(src, filters)
 	if _, ok := p.images[key]; ok {
 		return nil
+	}
+	if p.parent != nil {
+		if img, ok := p.parent.images[key]; ok {
+			p.images[key] = img
+			return nil
+		}
 	}
 	fail := func(err error) error {
 		if p.opts.SkipBrokenImages {
@@ -270,34 +393,62 @@ func (p *Plan) RenderTo(ctx context.Context, dst *image.RGBA) error {
 		return fmt.Errorf("%w: destination %v, plan %v", ErrSize, dst.Rect, p.Bounds())
 	}
 	clear(dst.Pix)
-	r := &renderer{ctx: ctx, plan: p, rz: newRasterizer(), scale: p.opts.Scale, faces: newFaceCache()}
+	r := p.newRenderer(ctx, dst)
 	r.renderCanvas(dst)
 	return r.err
 }
 
+// newRenderer returns a renderer of the plan's objects onto target.
+func (p *Plan) newRenderer(ctx context.Context, target *image.RGBA) *renderer {
+	return &renderer{ctx: ctx, plan: p, rz: newRasterizer(), scale: p.opts.Scale, faces: newFaceCache(), target: target}
+}
+
+// viewport is the transform from canvas units to output pixels.
+func (r *renderer) viewport() fabric.Matrix { return fabric.Scale(r.scale, r.scale) }
+
 // renderCanvas follows StaticCanvas.renderCanvas (fabric-model.md §7).
 func (r *renderer) renderCanvas(dst *image.RGBA) {
 	c := r.plan.canvas
-	vpt := fabric.Scale(r.scale, r.scale)
+	vpt := r.viewport()
 	r.backgroundOrOverlay(dst, c.Background, c.BackgroundImage, vpt)
 	for _, o := range c.Objects {
 		r.drawObject(dst, o, vpt, drawOpts{})
 	}
 	if c.ClipPath != nil && r.err == nil {
-		mask := image.NewRGBA(dst.Rect)
-		r.drawClipMask(mask, c.ClipPath, vpt)
-		// destination-in over the whole canvas; inverted is ignored here.
-		for i := 3; i < len(dst.Pix); i += 4 {
-			a := uint32(mask.Pix[i])
+		clipCanvas(dst, r.canvasClip(dst.Rect), dst.Rect)
+	}
+	r.backgroundOrOverlay(dst, c.Overlay, c.OverlayImage, vpt)
+}
+
+// canvasClip returns the coverage of the canvas clip path over bounds.
+func (r *renderer) canvasClip(bounds image.Rectangle) *image.Alpha {
+	mask := image.NewRGBA(bounds)
+	r.drawClipMask(mask, r.plan.canvas.ClipPath, r.viewport())
+	a := image.NewAlpha(bounds)
+	for i := range a.Pix {
+		a.Pix[i] = mask.Pix[4*i+3]
+	}
+	return a
+}
+
+// clipCanvas keeps the pixels of dst inside rc in proportion to the clip
+// coverage (destination-in over the whole canvas; inverted is ignored
+// there).
+func clipCanvas(dst *image.RGBA, mask *image.Alpha, rc image.Rectangle) {
+	rc = rc.Intersect(dst.Rect).Intersect(mask.Rect)
+	for y := rc.Min.Y; y < rc.Max.Y; y++ {
+		d := dst.Pix[dst.PixOffset(rc.Min.X, y):dst.PixOffset(rc.Max.X, y)]
+		m := mask.Pix[mask.PixOffset(rc.Min.X, y):mask.PixOffset(rc.Max.X, y)]
+		for x, a := range m {
 			if a == 255 {
 				continue
 			}
-			for k := i - 3; k <= i; k++ {
-				dst.Pix[k] = uint8((uint32(dst.Pix[k])*a + 127) / 255)
+			px := d[4*x : 4*x+4 : 4*x+4]
+			for k := range px {
+				px[k] = uint8((uint32(px[k])*uint32(a) + 127) / 255)
 			}
 		}
 	}
-	r.backgroundOrOverlay(dst, c.Overlay, c.OverlayImage, vpt)
 }
 
 // backgroundOrOverlay fills the whole output with a colour or gradient

@@ -49,12 +49,26 @@ func (c *faceCache) outline(f *font.Font, g font.Glyph) []font.Segment {
 // layout returns the layout of t computed at Compile (or now, for text
 // the plan has not seen).
 func (p *Plan) layout(t *fabric.Text) (*layout.Block, error) {
+	if b, ok := p.prepared[t]; ok {
+		return b, nil
+	}
+	if p.parent != nil {
+		if b, ok := p.parent.prepared[t]; ok {
+			return b, nil
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if b, ok := p.layouts[t]; ok {
 		return b, nil
 	}
-	b, err := p.engine.Layout(t)
+	e := p.engine
+	if e == nil { // a derived plan borrows an engine
+		root := p.root()
+		e = root.engines.Get().(*layout.Engine)
+		defer root.engines.Put(e)
+	}
+	b, err := e.Layout(t)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,17 @@ func NewEngine(fonts *Fonts) *Engine {
 	return &Engine{fonts: fonts, faces: map[*font.Font]*font.Face{}, widths: map[widthKey]float64{}}
 }
 
+// maxWidths bounds the measured-width cache: an engine that lives for a
+// whole batch sees every recipient's words.
+const maxWidths = 1 << 16
+
+// Trim empties the engine's caches when they have grown past their bound.
+func (e *Engine) Trim() {
+	if len(e.widths) > maxWidths {
+		clear(e.widths)
+	}
+}
+
 // Face returns the engine's face for f.
 func (e *Engine) Face(f *font.Font) *font.Face {
 	fc := e.faces[f]
