@@ -257,9 +257,10 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 	if err != nil {
 		return nil, oneLineError(err)
 	}
-	img := getRGBA(front.layers.Bounds())
-	defer rgbaPool.Put(img)
-	frame, err := front.layers.RenderTo(ctx, sides[0], img)
+	fr := getFrame(front.layers)
+	defer framePool.Put(fr)
+	img := fr.img
+	frame, err := fr.render(ctx, front.layers, sides[0])
 	if err != nil {
 		return nil, oneLineError(err)
 	}
@@ -276,6 +277,7 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 			return nil, fmt.Errorf("batch: JPEG quality %d is out of range 1-100", q)
 		}
 		flattenOnWhite(img)
+		fr.layers = nil // no longer a frame of the layers
 		err = jpeg.Encode(buf, img, &jpeg.Options{Quality: q})
 	} else if front.png != nil {
 		err = front.png.Encode(buf, img, frame.Dirty)
@@ -325,23 +327,48 @@ func (e *flatError) Unwrap() error { return e.err }
 
 // Buffers shared by every Template: rendering targets and encoder scratch.
 var (
-	rgbaPool sync.Pool // *image.RGBA
-	bufPool  = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	framePool sync.Pool // *frameBuf
+	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
 
-// getRGBA returns a pooled image of bounds r, or a new one.
-func getRGBA(r image.Rectangle) *image.RGBA {
+// frameBuf is a pooled output raster that remembers the last frame drawn
+// into it, so the next frame of the same layers resets only what that one
+// changed.
+type frameBuf struct {
+	img    *image.RGBA
+	layers *render.Layered   // whose frame img holds; nil: none
+	dirty  []image.Rectangle // that frame's Dirty
+}
+
+// getFrame returns a pooled raster the size of l's output, or a new one.
+func getFrame(l *render.Layered) *frameBuf {
 	for range 2 {
-		img, ok := rgbaPool.Get().(*image.RGBA)
+		f, ok := framePool.Get().(*frameBuf)
 		if !ok {
 			break
 		}
-		if img.Rect == r {
-			return img
+		if f.img.Rect == l.Bounds() {
+			return f
 		}
 		// A piece of another size (another template): let it go.
 	}
-	return image.NewRGBA(r)
+	return &frameBuf{img: image.NewRGBA(l.Bounds())}
+}
+
+// render draws c with l into the raster.
+func (f *frameBuf) render(ctx context.Context, l *render.Layered, c *fabric.Canvas) (render.Frame, error) {
+	var fr render.Frame
+	var err error
+	if f.layers == l {
+		fr, err = l.RenderOver(ctx, c, f.img, f.dirty)
+	} else {
+		fr, err = l.RenderTo(ctx, c, f.img)
+	}
+	f.layers, f.dirty = l, fr.Dirty
+	if err != nil {
+		f.layers = nil
+	}
+	return fr, err
 }
 
 // pdfPiece renders a recipient as a print PDF, a page per side.

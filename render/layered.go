@@ -112,6 +112,13 @@ type Frame struct {
 // have the plan's Bounds. A c that changes objects not marked variable is
 // rendered whole, correctly but without the layers' help.
 func (l *Layered) RenderTo(ctx context.Context, c *fabric.Canvas, dst *image.RGBA) (Frame, error) {
+	return l.RenderOver(ctx, c, dst, []image.Rectangle{dst.Rect})
+}
+
+// RenderOver is RenderTo for a dst that holds a frame of these layers
+// whose Dirty rectangles were prev: only those are reset to the static
+// layer, not the whole of dst. After an error dst holds no frame.
+func (l *Layered) RenderOver(ctx context.Context, c *fabric.Canvas, dst *image.RGBA, prev []image.Rectangle) (Frame, error) {
 	if dst.Rect != l.plan.Bounds() {
 		return Frame{}, fmt.Errorf("%w: destination %v, plan %v", ErrSize, dst.Rect, l.plan.Bounds())
 	}
@@ -122,7 +129,9 @@ func (l *Layered) RenderTo(ctx context.Context, c *fabric.Canvas, dst *image.RGB
 	if !l.fits(c) {
 		return Frame{Plan: d, Dirty: []image.Rectangle{dst.Rect}}, d.RenderTo(ctx, dst)
 	}
-	copyRect(dst, l.static, dst.Rect)
+	for _, p := range prev {
+		copyRect(dst, l.static, p)
+	}
 	r := d.newRenderer(ctx, dst)
 	vpt := r.viewport()
 	objs := c.Objects

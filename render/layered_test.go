@@ -22,7 +22,11 @@ import (
 // text made longer.
 func TestLayeredMatchesRender(t *testing.T) {
 	ctx := context.Background()
-	for _, set := range corpora {
+	sets := corpora
+	if raceEnabled {
+		sets = corpora[:1] // v5 and v7 are the same designs
+	}
+	for _, set := range sets {
 		for _, c := range loadCases(t, set) {
 			t.Run(set+"/"+c.Name, func(t *testing.T) {
 				t.Parallel()
@@ -83,6 +87,11 @@ func checkLayered(ctx context.Context, t *testing.T, cv *fabric.Canvas, opts ren
 		"last":  func(i int) bool { return i == n-1 },
 		"mid":   func(i int) bool { return i == n/2 },
 	}
+	if raceEnabled {
+		for _, name := range []string{"all", "even", "first", "mid"} {
+			delete(patterns, name)
+		}
+	}
 	for name, isVar := range patterns {
 		variable := make([]bool, n)
 		for i := range variable {
@@ -92,14 +101,22 @@ func checkLayered(ctx context.Context, t *testing.T, cv *fabric.Canvas, opts ren
 		if err != nil {
 			t.Fatalf("%s: layers: %v", name, err)
 		}
-		for _, changed := range []bool{false, true} {
+		// One raster for every frame of the layers, as a worker keeps it.
+		got := image.NewRGBA(plan.Bounds())
+		var prev []image.Rectangle
+		for _, changed := range []bool{true, false, true} {
 			bound := cv
 			if changed {
 				bound = changeObjects(cv, variable)
 			}
 			want := uncached(ctx, t, bound, opts)
-			got := image.NewRGBA(plan.Bounds())
-			f, err := l.RenderTo(ctx, bound, got)
+			var f render.Frame
+			if prev == nil {
+				f, err = l.RenderTo(ctx, bound, got)
+			} else {
+				f, err = l.RenderOver(ctx, bound, got, prev)
+			}
+			prev = f.Dirty
 			if err != nil {
 				t.Fatalf("%s: layered render: %v", name, err)
 			}
