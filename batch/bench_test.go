@@ -160,6 +160,45 @@ func checkSize(tb testing.TB, data []byte, w, h int) {
 	}
 }
 
+// BenchmarkPiece9x6 makes one piece of the sample postcard at a time, on
+// one goroutine, for a recipient after another: a 300 DPI PNG, a preview
+// PNG (600 px wide), a 300 DPI JPEG and a one-recipient print PDF. The
+// template is compiled (static layers painted and compressed) before the
+// timer starts, as a batch does once for all its pieces.
+func BenchmarkPiece9x6(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		scale  float64
+		format string
+	}{
+		{"png-300dpi", 3.125, FormatPNG},
+		{"png-preview", 0.694, FormatPNG},
+		{"jpeg-300dpi", 3.125, FormatJPEG},
+		{"pdf", 1, FormatPDF},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			tpl := loadSample(b, bc.scale)
+			tpl.Format = bc.format
+			recs := sampleRecords(b, tpl)
+			if _, _, err := tpl.RenderPiece(context.Background(), recs[0]); err != nil {
+				b.Fatal(err)
+			}
+			var size int
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				data, _, err := tpl.RenderPiece(context.Background(), recs[i%len(recs)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				size += len(data)
+				i++
+			}
+			b.ReportMetric(float64(size)/float64(i), "B/piece")
+		})
+	}
+}
+
 // BenchmarkEncodePNG encodes one rendered 300 DPI postcard: whole, and
 // from the template's static layer (only the rows the recipient changed
 // compressed again).
