@@ -60,8 +60,38 @@ vet: ## go vet
 fmt: ## gofmt every file
 	gofmt -w $$(git ls-files '*.go')
 
-bench: deps ## benchmarks (parse, render at 300 DPI)
-	$(GO) test -run '^$$' -bench . -benchmem ./fabric ./render
+# make bench: recipients per timed CLI run, its modes and workers (default:
+# every CPU), the browser baseline's recipient count (0 skips it) and extra
+# benchbatch flags. The baseline runs the reference tool from a writable
+# copy (the shared one is read-only), installed with npm ci on first use.
+BENCH_N ?= 1000,10000
+BENCH_MODES ?= png300,pdfmerged
+BENCH_WORKERS ?=
+BENCH_BROWSER ?= 50
+BENCH_FLAGS ?=
+FABRIC_REF ?= ../shared/tools/fabric-ref
+FABRIC_REF_COPY ?= .cache/fabric-ref
+SHARED_CORPUS ?= ../shared/corpus
+# the packages among these that have Go benchmarks
+BENCH_PKGS = $(foreach p,fabric render pdf batch internal/pngenc,$(if $(shell grep -ls '^func Benchmark' $(p)/*_test.go),./$(p)))
+
+bench: deps ## benchmarks: Go benchmarks, then the CLI timed on BENCH_N recipients beside the browser baseline
+	$(GO) test -run '^$$' -bench . -benchmem $(BENCH_PKGS)
+	$(GO) build -o bin/fabricpress ./cmd/fabricpress
+	@browser=; \
+	if [ "$(BENCH_BROWSER)" != 0 ]; then \
+		if command -v node >/dev/null && command -v npm >/dev/null; then \
+			if [ ! -d "$(FABRIC_REF_COPY)/node_modules" ]; then \
+				mkdir -p "$(FABRIC_REF_COPY)" && cp -R "$(FABRIC_REF)/." "$(FABRIC_REF_COPY)/" && chmod -R u+w "$(FABRIC_REF_COPY)" && \
+				(cd "$(FABRIC_REF_COPY)" && npm ci --omit=optional --no-audit --no-fund >/dev/null) || exit 1; \
+			fi; \
+			browser="-browser $(FABRIC_REF_COPY)/bench.mjs -browser-n $(BENCH_BROWSER)"; \
+		else \
+			echo "bench: browser baseline skipped: needs node and npm"; \
+		fi; \
+	fi; \
+	set -x; $(GO) run ./internal/benchbatch -bin bin/fabricpress -n $(BENCH_N) -modes $(BENCH_MODES) \
+		$(if $(BENCH_WORKERS),-workers $(BENCH_WORKERS)) -corpus $(SHARED_CORPUS) $$browser $(BENCH_FLAGS)
 
 golden: deps ## rewrite our own regression goldens (never the Fabric.js references)
 	$(GO) test ./render -run Golden -update
