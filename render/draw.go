@@ -38,6 +38,8 @@ type renderer struct {
 	// would change, without painting anything.
 	measuring bool
 	touched   image.Rectangle
+
+	scratch *scratch // where rz and faces came from
 }
 
 // newPainter returns a painter onto dst, limited to the window when dst

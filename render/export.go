@@ -167,6 +167,7 @@ func appendArc(out []fabric.PathCommand, have bool, cx, cy, rx, ry, a0, a1 float
 // dst keeps what is already there; use a transparent dst for a layer.
 func (p *Plan) DrawObject(ctx context.Context, dst *image.RGBA, o fabric.Object, parent fabric.Matrix) error {
 	r := p.newRenderer(ctx, dst)
+	defer r.release()
 	r.drawObject(dst, o, fabric.Scale(p.opts.Scale, p.opts.Scale).Mul(parent), drawOpts{})
 	return r.err
 }

@@ -52,6 +52,7 @@ func NewLayered(ctx context.Context, c *fabric.Canvas, variable []bool, opts Opt
 	}
 	l.base = image.NewRGBA(p.Bounds())
 	r := p.newRenderer(ctx, l.base)
+	defer r.release()
 	vpt := r.viewport()
 	r.backgroundOrOverlay(l.base, c.Background, c.BackgroundImage, vpt)
 	for _, o := range objs[:l.first] {
@@ -133,6 +134,7 @@ func (l *Layered) RenderOver(ctx context.Context, c *fabric.Canvas, dst *image.R
 		copyRect(dst, l.static, p)
 	}
 	r := d.newRenderer(ctx, dst)
+	defer r.release()
 	vpt := r.viewport()
 	objs := c.Objects
 	// Where the record's objects paint: elsewhere the static layer is

@@ -394,13 +394,33 @@ func (p *Plan) RenderTo(ctx context.Context, dst *image.RGBA) error {
 	}
 	clear(dst.Pix)
 	r := p.newRenderer(ctx, dst)
+	defer r.release()
 	r.renderCanvas(dst)
 	return r.err
 }
 
-// newRenderer returns a renderer of the plan's objects onto target.
+// newRenderer returns a renderer of the plan's objects onto target; call
+// its release when done.
 func (p *Plan) newRenderer(ctx context.Context, target *image.RGBA) *renderer {
-	return &renderer{ctx: ctx, plan: p, rz: newRasterizer(), scale: p.opts.Scale, faces: newFaceCache(), target: target}
+	sc := scratchPool.Get().(*scratch)
+	return &renderer{ctx: ctx, plan: p, rz: sc.rz, scale: p.opts.Scale, faces: sc.faces, target: target, scratch: sc}
+}
+
+// scratch is what renderers reuse from one render to the next: the
+// rasterizer's cell buffers and the glyph outlines already read.
+type scratch struct {
+	rz    *rasterizer
+	faces *faceCache
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{rz: newRasterizer(), faces: newFaceCache()} }}
+
+// release hands the renderer's scratch back for another render.
+func (r *renderer) release() {
+	if r.scratch != nil {
+		scratchPool.Put(r.scratch)
+		r.scratch, r.rz, r.faces = nil, nil, nil
+	}
 }
 
 // viewport is the transform from canvas units to output pixels.

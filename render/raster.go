@@ -24,6 +24,10 @@ type rasterizer struct {
 	bounds image.Rectangle
 	clipA  []pt
 	clipB  []pt
+	// w, h are the size last given to SetBounds: the raster only grows,
+	// because SetBounds drops the cell buffers grown so far. Contours are
+	// clipped to each fill's bounds, so a larger raster changes no span.
+	w, h int
 }
 
 func newRasterizer() *rasterizer { return &rasterizer{r: raster.NewRasterizer(0, 0)} }
@@ -35,7 +39,12 @@ func (rz *rasterizer) fill(poly *polygon, bounds image.Rectangle, p raster.Paint
 		return
 	}
 	rz.bounds = bounds
-	rz.r.SetBounds(bounds.Dx(), bounds.Dy())
+	if bounds.Dx() > rz.w || bounds.Dy() > rz.h {
+		rz.w, rz.h = max(rz.w, bounds.Dx()), max(rz.h, bounds.Dy())
+		rz.r.SetBounds(rz.w, rz.h)
+	} else {
+		rz.r.Clear()
+	}
 	rz.r.Dx, rz.r.Dy = bounds.Min.X, bounds.Min.Y
 	rz.r.UseNonZeroWinding = !poly.evenOdd
 	w, h := float64(bounds.Dx()), float64(bounds.Dy())

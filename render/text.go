@@ -23,6 +23,9 @@ type glyphKey struct {
 	g font.Glyph
 }
 
+// maxOutlines bounds the glyph outlines a faceCache keeps.
+const maxOutlines = 1 << 15
+
 func newFaceCache() *faceCache {
 	return &faceCache{faces: map[*font.Font]*font.Face{}, outlines: map[glyphKey][]font.Segment{}, hints: map[hintKey]func(float64) float64{}}
 }
@@ -42,6 +45,9 @@ func (c *faceCache) outline(f *font.Font, g font.Glyph) []font.Segment {
 		return o
 	}
 	o := c.get(f).Outline(nil, g)
+	if len(c.outlines) >= maxOutlines {
+		clear(c.outlines) // pooled caches live long: keep them bounded
+	}
 	c.outlines[k] = o
 	return o
 }

@@ -46,6 +46,51 @@ type Font struct {
 	ts     *tsfont.Font // for shaping (HarfBuzz port)
 	data   []byte
 	upem   float64
+
+	// src is the file a registered face is read from on first use, so a
+	// manifest of many fonts costs only the memory of those used.
+	src  *fontFile
+	once sync.Once
+	err  error
+}
+
+// ready reads and parses the face's file if that has not happened yet.
+func (f *Font) ready() error {
+	if f.src == nil {
+		return nil
+	}
+	f.once.Do(func() {
+		pf, err := f.src.get()
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.sfnt, f.ts, f.data, f.upem = pf.sfnt, pf.ts, pf.data, float64(pf.sfnt.UnitsPerEm())
+	})
+	return f.err
+}
+
+// fontFile is a font file parsed once, on first use, for every face
+// registered from it.
+type fontFile struct {
+	path string
+	once sync.Once
+	pf   *parsed
+	err  error
+}
+
+func (ff *fontFile) get() (*parsed, error) {
+	ff.once.Do(func() {
+		data, err := os.ReadFile(ff.path)
+		if err != nil {
+			ff.err = err
+			return
+		}
+		if ff.pf, err = parse(data); err != nil {
+			ff.err = fmt.Errorf("%s: %v", ff.path, err)
+		}
+	})
+	return ff.pf, ff.err
 }
 
 // Data returns the font file's bytes (for embedding in a PDF). Do not
@@ -66,7 +111,7 @@ func (f *Font) UnitsPerEm() float64 { return f.upem }
 type Registry struct {
 	mu    sync.RWMutex
 	faces map[string]*Font
-	files map[string]*parsed // parsed once per file
+	files map[string]*fontFile // read and parsed once per file
 }
 
 // parsed is one font file parsed for outlines (sfnt) and shaping.
@@ -90,7 +135,7 @@ func parse(data []byte) (*parsed, error) {
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{faces: map[string]*Font{}, files: map[string]*parsed{}}
+	return &Registry{faces: map[string]*Font{}, files: map[string]*fontFile{}}
 }
 
 type manifest struct {
@@ -149,25 +194,33 @@ func (r *Registry) AddManifest(path string) error {
 	return nil
 }
 
-// AddFile registers the font in file under family, weight and style.
+// AddFile registers the font in file under family, weight and style. The
+// file must exist; it is read and parsed when a face from it is first
+// resolved (and a file that is not a font fails then).
 func (r *Registry) AddFile(family string, weight int, style, file string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	pf, ok := r.files[file]
+	ff, ok := r.files[file]
 	if !ok {
-		data, err := os.ReadFile(file)
+		fi, err := os.Stat(file)
 		if err != nil {
 			return err
 		}
-		if pf, err = parse(data); err != nil {
-			return fmt.Errorf("%s: %v", file, err)
+		if fi.IsDir() {
+			return fmt.Errorf("%s: a folder, not a font file", file)
 		}
-		r.files[file] = pf
+		ff = &fontFile{path: file}
+		r.files[file] = ff
 	}
-	return r.add(family, weight, style, file, pf)
+	return r.addFace(family, weight, style, file, &Font{src: ff})
 }
 
+// add registers a face parsed already.
 func (r *Registry) add(family string, weight int, style, file string, pf *parsed) error {
+	return r.addFace(family, weight, style, file, &Font{sfnt: pf.sfnt, ts: pf.ts, data: pf.data, upem: float64(pf.sfnt.UnitsPerEm())})
+}
+
+func (r *Registry) addFace(family string, weight int, style, file string, f *Font) error {
 	st, err := ParseStyle(style)
 	if err != nil {
 		return err
@@ -176,7 +229,8 @@ func (r *Registry) add(family string, weight int, style, file string, pf *parsed
 	if err != nil {
 		return err
 	}
-	r.faces[key(fam, weight, st)] = &Font{Family: fam, Weight: weight, Style: st, File: file, sfnt: pf.sfnt, ts: pf.ts, data: pf.data, upem: float64(pf.sfnt.UnitsPerEm())}
+	f.Family, f.Weight, f.Style, f.File = fam, weight, st, file
+	r.faces[key(fam, weight, st)] = f
 	return nil
 }
 
@@ -208,6 +262,9 @@ func (r *Registry) Resolve(family, weight, style string) (*Font, error) {
 	r.mu.RUnlock()
 	if f == nil {
 		return nil, fmt.Errorf("%w: family %q weight %d style %s", ErrNotFound, fam, w, st)
+	}
+	if err := f.ready(); err != nil {
+		return nil, fmt.Errorf("font %q weight %d style %s: %w", fam, w, st, err)
 	}
 	return f, nil
 }
@@ -456,12 +513,15 @@ func (fc *Face) Bottom(g Glyph) float64 {
 
 // Fonts returns the registered fonts in a stable order (family, weight,
 // style); a font registered under several names appears once per name.
+// It reads every font file not read yet.
 func (r *Registry) Fonts() []*Font {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	out := make([]*Font, 0, len(r.faces))
 	for _, f := range r.faces {
-		out = append(out, f)
+		if f.ready() == nil { // a file that does not parse offers nothing
+			out = append(out, f)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -523,7 +583,6 @@ func (r *Registry) AddDir(dir string) error {
 		if _, dup := r.faces[key(fam, weight, style)]; dup {
 			return nil
 		}
-		r.files[path] = pf
 		return r.add(fam, weight, style, path, pf)
 	})
 	if err != nil {
