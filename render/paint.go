@@ -122,12 +122,23 @@ func (p *painter) span(y, x0, x1 int, cov float32) {
 		return
 	}
 	n := x1 - x0
+	off := p.dst.PixOffset(x0, y)
+	if c, ok := p.sh.(solidShader); ok && cov == 1 && p.alpha == 1 && p.op == opSourceOver && p.mask == nil && c.c.a == 1 {
+		// An opaque colour over whole pixels replaces them: the general
+		// path below computes exactly these bytes (the destination's
+		// weight is 0).
+		px := [4]uint8{to8(c.c.r * 255), to8(c.c.g * 255), to8(c.c.b * 255), to8(c.c.a * 255)}
+		pix := p.dst.Pix[off : off+4*n]
+		for i := 0; i < len(pix); i += 4 {
+			copy(pix[i:i+4], px[:])
+		}
+		return
+	}
 	if cap(p.buf) < n {
 		p.buf = make([]rgba, n)
 	}
 	src := p.buf[:n]
 	p.sh.row(y, x0, src)
-	off := p.dst.PixOffset(x0, y)
 	pix := p.dst.Pix[off : off+4*n]
 	var mrow []uint8
 	if p.mask != nil {

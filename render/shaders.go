@@ -18,6 +18,13 @@ type gradientShader struct {
 	r0, r1 float64
 	lut    [lutSize]rgba
 	none   bool // degenerate: paints nothing
+	// A linear gradient whose colour depends on the device x only (or y
+	// only) is computed once per column (or row): yFree rows are read
+	// from cache, which holds columns cacheX0 on; xFree rows are one
+	// colour. The terms dropped are exactly zero, so nothing changes.
+	yFree, xFree bool
+	cache        []rgba
+	cacheX0      int
 }
 
 const lutSize = 4096
@@ -39,6 +46,11 @@ func newGradientShader(g *fabric.Gradient, m fabric.Matrix) *gradientShader {
 		s.none = true
 	}
 	s.buildLUT(g.Stops)
+	if !s.radial {
+		dx, dy := s.x1-s.x0, s.y1-s.y0
+		s.yFree = (inv[2] == 0 || dx == 0) && (inv[3] == 0 || dy == 0)
+		s.xFree = (inv[0] == 0 || dx == 0) && (inv[1] == 0 || dy == 0)
+	}
 	return s
 }
 
@@ -103,6 +115,32 @@ func (s *gradientShader) row(y, x0 int, out []rgba) {
 		}
 		return
 	}
+	switch {
+	case s.yFree:
+		x1 := x0 + len(out)
+		if n := len(s.cache); n == 0 || x0 < s.cacheX0 || x1 > s.cacheX0+n {
+			lo, hi := x0, x1
+			if n > 0 {
+				lo, hi = min(lo, s.cacheX0), max(hi, s.cacheX0+n)
+			}
+			s.cache = append(s.cache[:0], make([]rgba, hi-lo)...)
+			s.cacheX0 = lo
+			s.pixels(y, lo, s.cache)
+		}
+		copy(out, s.cache[x0-s.cacheX0:])
+		return
+	case s.xFree && len(out) > 0:
+		s.pixels(y, x0, out[:1])
+		for i := 1; i < len(out); i++ {
+			out[i] = out[0]
+		}
+		return
+	}
+	s.pixels(y, x0, out)
+}
+
+// pixels computes the gradient's colour pixel by pixel.
+func (s *gradientShader) pixels(y, x0 int, out []rgba) {
 	fy := float64(y) + 0.5
 	for i := range out {
 		fx := float64(x0+i) + 0.5
@@ -172,6 +210,14 @@ type imageShader struct {
 }
 
 func (s *imageShader) row(y, x0 int, out []rgba) {
+	if dx, dy, ok := s.whole(); ok {
+		// Pixel centres fall on texel centres: bilinear weights are all
+		// zero, so the texels themselves are the answer.
+		for i := range out {
+			out[i] = s.texel(x0+i+dx, y+dy)
+		}
+		return
+	}
 	fy := float64(y) + 0.5
 	for i := range out {
 		fx := float64(x0+i) + 0.5
@@ -182,6 +228,20 @@ func (s *imageShader) row(y, x0 int, out []rgba) {
 			out[i] = s.texel(int(math.Floor(u)), int(math.Floor(v)))
 		}
 	}
+}
+
+// whole reports whether the shader maps device pixels onto source pixels
+// one to one, shifted by whole pixels (an image drawn unscaled, unrotated
+// and pixel-aligned), and by how much.
+func (s *imageShader) whole() (dx, dy int, ok bool) {
+	m := s.inv
+	if m[0] != 1 || m[1] != 0 || m[2] != 0 || m[3] != 1 || m[4] != math.Trunc(m[4]) || m[5] != math.Trunc(m[5]) {
+		return 0, 0, false
+	}
+	if math.Abs(m[4]) > 1<<30 || math.Abs(m[5]) > 1<<30 {
+		return 0, 0, false
+	}
+	return int(m[4]), int(m[5]), true
 }
 
 func (s *imageShader) texel(x, y int) rgba {
