@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/fabricpress/fabricpress/fabric"
@@ -72,6 +73,10 @@ type Plan struct {
 	// engines lends layout engines to derived plans (root plans only).
 	engines sync.Pool
 	own     map[fabric.Object]bool // the top-level objects prepared
+
+	// compiled are the warnings of Compile, read by derived plans without
+	// a lock.
+	compiled []string
 
 	mu       sync.Mutex
 	layouts  map[*fabric.Text]*layout.Block
@@ -143,6 +148,7 @@ func (p *Plan) freeze() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.prepared, p.layouts = p.layouts, map[*fabric.Text]*layout.Block{}
+	p.compiled = slices.Clip(p.warnings)
 }
 
 // Derive compiles c, a personalised copy of the plan's canvas (what
@@ -225,9 +231,7 @@ func (p *Plan) Bounds() image.Rectangle { return image.Rect(0, 0, p.width, p.hei
 func (p *Plan) Warnings() []string {
 	var out []string
 	if p.parent != nil {
-		p.parent.mu.Lock()
-		out = append(out, p.parent.warnings...)
-		p.parent.mu.Unlock()
+		out = append(out, p.parent.compiled...)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -2,8 +2,10 @@ package layout
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/fabricpress/fabricpress/fabric"
@@ -17,10 +19,11 @@ type Fonts struct {
 	fallback bool
 
 	mu       sync.Mutex
-	cache    map[string]*font.Font
+	cache    sync.Map // family|weight|style -> *font.Font
 	cover    map[coverKey]*font.Font
 	warnings []string
 	warned   map[string]bool
+	shown    atomic.Pointer[[]string] // warnings, read without the lock
 }
 
 type coverKey struct {
@@ -32,14 +35,15 @@ type coverKey struct {
 // family that is not registered is drawn with the embedded Go fonts and
 // reported; without it, it is an error.
 func NewFonts(reg *font.Registry, fallback bool) *Fonts {
-	return &Fonts{reg: reg, fallback: fallback, cache: map[string]*font.Font{}, cover: map[coverKey]*font.Font{}, warned: map[string]bool{}}
+	return &Fonts{reg: reg, fallback: fallback, cover: map[coverKey]*font.Font{}, warned: map[string]bool{}}
 }
 
 // Warnings lists the substitutions made so far, one line each.
 func (fs *Fonts) Warnings() []string {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return append([]string(nil), fs.warnings...)
+	if w := fs.shown.Load(); w != nil {
+		return append([]string(nil), (*w)...)
+	}
+	return nil
 }
 
 func (fs *Fonts) warnf(format string, args ...any) {
@@ -47,16 +51,22 @@ func (fs *Fonts) warnf(format string, args ...any) {
 	if !fs.warned[msg] {
 		fs.warned[msg] = true
 		fs.warnings = append(fs.warnings, msg)
+		w := slices.Clip(fs.warnings)
+		fs.shown.Store(&w)
 	}
 }
 
 // Resolve finds the face for a family, weight and style.
 func (fs *Fonts) Resolve(family, weight, style string) (*font.Font, error) {
 	key := family + "|" + weight + "|" + style
+	// Every text run asks: answers already found are read without a lock.
+	if f, ok := fs.cache.Load(key); ok {
+		return f.(*font.Font), nil
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if f, ok := fs.cache[key]; ok {
-		return f, nil
+	if f, ok := fs.cache.Load(key); ok {
+		return f.(*font.Font), nil
 	}
 	var f *font.Font
 	var err error
@@ -81,7 +91,7 @@ func (fs *Fonts) Resolve(family, weight, style string) (*font.Font, error) {
 		}
 		fs.warnf("font %q %s %s is not registered: drawn with the embedded Go font", family, weight, style)
 	}
-	fs.cache[key] = f
+	fs.cache.Store(key, f)
 	return f, nil
 }
 
