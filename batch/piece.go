@@ -62,6 +62,7 @@ type Template struct {
 	// change after).
 	front   atomic.Pointer[compiledFront]
 	frontMu sync.Mutex
+	pieces  atomic.Int64 // pieces asked for so far
 }
 
 // compiledFront is what every piece of a template shares.
@@ -253,17 +254,38 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 	if err != nil {
 		return nil, err
 	}
-	front, err := t.compiled(ctx, format)
-	if err != nil {
-		return nil, oneLineError(err)
+	var front *compiledFront
+	var fr *frameBuf
+	var warnings []string
+	var dirty []image.Rectangle
+	if t.pieces.Add(1) == 1 {
+		// The first piece is drawn whole: a template rendered once (a
+		// single proof or sync render) would not repay its layers.
+		plan, err := render.Compile(ctx, sides[0], t.Render)
+		if err != nil {
+			return nil, oneLineError(err)
+		}
+		fr = getFrame(plan.Bounds())
+		fr.layers = nil
+		if err := plan.RenderTo(ctx, fr.img); err != nil {
+			framePool.Put(fr)
+			return nil, oneLineError(err)
+		}
+		warnings = plan.Warnings()
+	} else {
+		if front, err = t.compiled(ctx, format); err != nil {
+			return nil, oneLineError(err)
+		}
+		fr = getFrame(front.layers.Bounds())
+		frame, err := fr.render(ctx, front.layers, sides[0])
+		if err != nil {
+			framePool.Put(fr)
+			return nil, oneLineError(err)
+		}
+		warnings, dirty = frame.Plan.Warnings(), frame.Dirty
 	}
-	fr := getFrame(front.layers)
 	defer framePool.Put(fr)
 	img := fr.img
-	frame, err := fr.render(ctx, front.layers, sides[0])
-	if err != nil {
-		return nil, oneLineError(err)
-	}
 
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -279,15 +301,15 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 		flattenOnWhite(img)
 		fr.layers = nil // no longer a frame of the layers
 		err = jpeg.Encode(buf, img, &jpeg.Options{Quality: q})
-	} else if front.png != nil {
-		err = front.png.Encode(buf, img, frame.Dirty)
+	} else if front != nil && front.png != nil {
+		err = front.png.Encode(buf, img, dirty)
 	} else {
 		err = pngenc.Encode(buf, img)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", format, err)
 	}
-	return &Piece{Data: bytes.Clone(buf.Bytes()), Ext: ext, Warnings: slices.Clone(frame.Plan.Warnings())}, nil
+	return &Piece{Data: bytes.Clone(buf.Bytes()), Ext: ext, Warnings: slices.Clone(warnings)}, nil
 }
 
 // flattenOnWhite composites premultiplied img over opaque white, as paper
@@ -340,19 +362,19 @@ type frameBuf struct {
 	dirty  []image.Rectangle // that frame's Dirty
 }
 
-// getFrame returns a pooled raster the size of l's output, or a new one.
-func getFrame(l *render.Layered) *frameBuf {
+// getFrame returns a pooled raster of bounds r, or a new one.
+func getFrame(r image.Rectangle) *frameBuf {
 	for range 2 {
 		f, ok := framePool.Get().(*frameBuf)
 		if !ok {
 			break
 		}
-		if f.img.Rect == l.Bounds() {
+		if f.img.Rect == r {
 			return f
 		}
 		// A piece of another size (another template): let it go.
 	}
-	return &frameBuf{img: image.NewRGBA(l.Bounds())}
+	return &frameBuf{img: image.NewRGBA(r)}
 }
 
 // render draws c with l into the raster.
