@@ -13,10 +13,13 @@
 // is drawn by package render at the document's DPI and placed as an image
 // at its exact position, transparency kept.
 //
-// Vector art is written into small form XObjects (gopdf imports them as
-// page templates). In a merged document the objects a page shares with its
-// template are stored once and every page refers to them; only the
-// personalised objects are written per page, as PDF/VT does.
+// In a merged document the objects a page shares with its template are
+// stored once, as layers: each stretch of them is drawn into a page of
+// its own, which gopdf imports as a form XObject that every page places.
+// Only the personalised objects are laid out, compiled and written per
+// page, as PDF/VT does; their vector art goes straight into the page's
+// content stream (gopdf takes no raw operators, so a marker holds the
+// place until the file is written).
 //
 // A Document is not safe for concurrent use; build one per output file.
 package pdf

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"io"
 	"math"
+	"strconv"
 
 	"github.com/signintech/gopdf"
 	xdraw "golang.org/x/image/draw"
@@ -18,18 +18,16 @@ import (
 	"github.com/fabricpress/fabricpress/render/layout"
 )
 
-// emitter writes one page.
+// emitter writes one page, or one layer of a template's static objects.
 type emitter struct {
 	d      *Document
 	ctx    context.Context
-	plan   *render.Plan
+	plan   *render.Plan // of the objects this emitter writes
 	pg     *page
 	canvas *fabric.Canvas
-	tpl    *fabric.Canvas
-	// run collects consecutive vector objects into one template.
-	run    *content
-	static bool // every object of the current run is shared with tpl
-	runKey staticKey
+	tpl    *fabric.Canvas // nil: every object is written here
+	// run collects the operators of consecutive vector objects.
+	run *content
 }
 
 // blendModes maps the canvas composite operations PDF has to its names.
@@ -41,51 +39,69 @@ var blendModes = map[string]string{
 }
 
 // canvas2 writes the page in Fabric's order: background, background
-// image, objects, overlay.
+// image, objects, overlay. Each stretch of objects the page shares with
+// its template is one layer, stored once per document (AddPage stores
+// new ones before it adds the page) and referenced here; only the
+// personal objects are written per page.
 func (e *emitter) canvas2() error {
 	c := e.canvas
 	if c.ClipPath != nil {
 		// A canvas clip cuts everything: the page becomes one raster.
 		return e.rasterCanvas()
 	}
-	if err := e.fill(c.Background, e.tpl != nil && e.tpl.Background == c.Background); err != nil {
+	err := stretches(slots(c, e.tpl), func(ss []slot, static bool) error {
+		if static {
+			return e.layer(ss)
+		}
+		for _, s := range ss {
+			if err := e.slot(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	objs := []fabric.Object{}
-	if c.BackgroundImage != nil {
-		objs = append(objs, c.BackgroundImage)
-	}
-	objs = append(objs, c.Objects...)
-	for i, o := range objs {
-		static := e.tpl != nil && e.isStatic(o)
-		if err := e.object(o, fabric.Identity, static, staticKey{e.tpl, i}); err != nil {
-			return err
-		}
-	}
-	if err := e.fill(c.Overlay, false); err != nil {
+	if err := e.fill(c.Overlay); err != nil {
 		return err
 	}
 	if c.OverlayImage != nil {
-		if err := e.object(c.OverlayImage, fabric.Identity, false, staticKey{}); err != nil {
+		if err := e.object(c.OverlayImage, fabric.Identity); err != nil {
 			return err
 		}
 	}
 	return e.flush()
 }
 
-// isStatic reports whether o is one of the template's own objects.
-func (e *emitter) isStatic(o fabric.Object) bool {
-	for _, t := range e.tpl.Objects {
-		if t == o {
-			return true
-		}
+// slot writes the background fill, the background image or one object.
+func (e *emitter) slot(s slot) error {
+	switch {
+	case s.index == 0:
+		return e.fill(e.canvas.Background)
+	case s.obj != nil:
+		return e.object(s.obj, fabric.Identity)
 	}
-	return o == e.tpl.BackgroundImage
+	return nil
+}
+
+// layer places the static slots ss, storing them first if this document
+// has not yet.
+func (e *emitter) layer(ss []slot) error {
+	if err := e.flush(); err != nil {
+		return err
+	}
+	id, err := e.d.layer(e.ctx, e.pg, e.canvas, e.tpl, ss)
+	if err != nil {
+		return err
+	}
+	e.d.gp.UseImportedTemplate(id, 0, 0, e.pg.pw, e.pg.ph)
+	return nil
 }
 
 // fill paints the canvas background or overlay over the bleed box: a
 // colour as vector, anything else rasterised.
-func (e *emitter) fill(p fabric.Paint, static bool) error {
+func (e *emitter) fill(p fabric.Paint) error {
 	if p.IsNone() {
 		return nil
 	}
@@ -103,11 +119,11 @@ func (e *emitter) fill(p fabric.Paint, static bool) error {
 		g.Percentage = false
 		rect.Fill.Gradient = &g
 	}
-	return e.object(rect, fabric.Identity, static, staticKey{e.tpl, -1})
+	return e.object(rect, fabric.Identity)
 }
 
 // object writes one object under parent (canvas px).
-func (e *emitter) object(o fabric.Object, parent fabric.Matrix, static bool, key staticKey) error {
+func (e *emitter) object(o fabric.Object, parent fabric.Matrix) error {
 	if err := e.ctx.Err(); err != nil {
 		return err
 	}
@@ -124,10 +140,10 @@ func (e *emitter) object(o fabric.Object, parent fabric.Matrix, static bool, key
 	case *fabric.Group:
 		if e.plainGroup(s) {
 			if !b.BackgroundColor.IsNone() && b.Major() >= 6 {
-				e.addRect(m, -(w+b.StrokeWidth)/2, -(h+b.StrokeWidth)/2, w+b.StrokeWidth, h+b.StrokeWidth, b.BackgroundColor.Color, 1, static, key)
+				e.addRect(m, -(w+b.StrokeWidth)/2, -(h+b.StrokeWidth)/2, w+b.StrokeWidth, h+b.StrokeWidth, b.BackgroundColor.Color, 1)
 			}
-			for i, c := range s.Objects {
-				if err := e.object(c, m, static, staticKey{key.side, key.index*1000 + i + 1}); err != nil {
+			for _, c := range s.Objects {
+				if err := e.object(c, m); err != nil {
 					return err
 				}
 			}
@@ -148,12 +164,12 @@ func (e *emitter) object(o fabric.Object, parent fabric.Matrix, static bool, key
 			return e.image(s, m, w, h)
 		}
 	case *fabric.Barcode:
-		e.startRun(static, key)
+		e.startRun()
 		e.barcode(s, m, w, h)
 		return nil
 	default:
 		if e.vectorShape(o) {
-			e.startRun(static, key)
+			e.startRun()
 			e.shape(o, m, w, h)
 			return nil
 		}
@@ -161,7 +177,7 @@ func (e *emitter) object(o fabric.Object, parent fabric.Matrix, static bool, key
 	if err := e.flush(); err != nil {
 		return err
 	}
-	return e.raster(o, parent, static, key)
+	return e.raster(o, parent)
 }
 
 // plainGroup is a group whose children can be written one by one: no
@@ -223,45 +239,27 @@ func (e *emitter) clip(c *content, clip fabric.Object, m fabric.Matrix) {
 	}
 }
 
-// startRun makes sure consecutive vector objects share one template, and
-// starts a new one when the static/personal kind changes.
-func (e *emitter) startRun(static bool, key staticKey) {
-	if e.run != nil && e.static == static {
+// startRun makes sure there is a vector run to add to: consecutive
+// vector objects share one (one marker, one q/Q).
+func (e *emitter) startRun() {
+	if e.run != nil {
 		return
 	}
-	e.flush()
-	e.run = newContent()
-	e.static = static
-	e.runKey = key
-	if static {
-		if _, ok := e.d.tpls[key]; ok {
-			// Already stored: the run is only referenced.
-			e.run.op("%% cached\n")
-		}
-	}
+	e.run = newContent(&e.d.gs)
 	e.run.matrix(e.pg.base())
 }
 
-// flush places the current vector run on the page as a template.
+// flush places the current vector run on the page. gopdf cannot take
+// raw operators, so the page gets a marker where the run goes, which
+// Document.finish replaces with the run.
 func (e *emitter) flush() error {
 	run := e.run
 	e.run = nil
 	if run == nil {
 		return nil
 	}
-	gp := e.d.gp
-	if e.static {
-		if id, ok := e.d.tpls[e.runKey]; ok {
-			gp.UseImportedTemplate(id, 0, 0, e.pg.pw, e.pg.ph)
-			return nil
-		}
-	}
-	rs := io.ReadSeeker(bytes.NewReader(run.page(e.pg.pw, e.pg.ph)))
-	id := gp.ImportPageStream(&rs, 1, "/MediaBox")
-	if e.static {
-		e.d.tpls[e.runKey] = id
-	}
-	gp.UseImportedTemplate(id, 0, 0, e.pg.pw, e.pg.ph)
+	e.d.runs = append(e.d.runs, bytes.Clone(run.buf.Bytes())) // kept till the file is written: no spare capacity
+	e.d.gp.SetCustomLineType([]float64{markerDash0, markerDash1}, float64(len(e.d.runs)-1))
 	return nil
 }
 
@@ -280,7 +278,7 @@ func (e *emitter) shape(o fabric.Object, m fabric.Matrix, w, h float64) {
 		c.op("q\n")
 		c.alpha(b.Opacity*float64(b.BackgroundColor.Color.A)/255, 1, blendModes[b.GlobalCompositeOperation])
 		c.colour(b.BackgroundColor.Color, false)
-		c.path(rectCmds(-bw/2, -bh/2, bw, bh), m)
+		c.rect(-bw/2, -bh/2, bw, bh, m)
 		c.op("f\nQ\n")
 	}
 	_, isLine := o.(*fabric.Line)
@@ -318,9 +316,9 @@ func (e *emitter) shape(o fabric.Object, m fabric.Matrix, w, h float64) {
 		c.colour(b.Stroke.Color, true)
 		c.matrix(sm)
 		c.path(cmds, inv.Mul(m))
-		c.op("%s w %d J %d j %s M\n", num(b.StrokeWidth), capNum(b.StrokeLineCap), joinNum(b.StrokeLineJoin), num(math.Max(1, b.StrokeMiterLimit)))
+		c.op(num(b.StrokeWidth) + " w " + strconv.Itoa(capNum(b.StrokeLineCap)) + " J " + strconv.Itoa(joinNum(b.StrokeLineJoin)) + " j " + num(math.Max(1, b.StrokeMiterLimit)) + " M\n")
 		if d := dash(b.StrokeDashArray); d != "" {
-			c.op("[%s] %s d\n", d, num(b.StrokeDashOffset))
+			c.op("[" + d + "] " + num(b.StrokeDashOffset) + " d\n")
 		}
 		c.op("S\nQ\n")
 	}
@@ -378,22 +376,15 @@ func dash(d []float64) string {
 	return out.String()
 }
 
-func rectCmds(x, y, w, h float64) []fabric.PathCommand {
-	return []fabric.PathCommand{
-		{Op: 'M', Args: []float64{x, y}}, {Op: 'L', Args: []float64{x + w, y}},
-		{Op: 'L', Args: []float64{x + w, y + h}}, {Op: 'L', Args: []float64{x, y + h}}, {Op: 'Z'},
-	}
-}
-
 // addRect adds a filled rectangle (local coordinates under m) to the
 // current run.
-func (e *emitter) addRect(m fabric.Matrix, x, y, w, h float64, col color.NRGBA, opacity float64, static bool, key staticKey) {
-	e.startRun(static, key)
+func (e *emitter) addRect(m fabric.Matrix, x, y, w, h float64, col color.NRGBA, opacity float64) {
+	e.startRun()
 	c := e.run
 	c.op("q\n")
 	c.alpha(opacity*float64(col.A)/255, 1, "")
 	c.colour(col, false)
-	c.path(rectCmds(x, y, w, h), m)
+	c.rect(x, y, w, h, m)
 	c.op("f\nQ\n")
 }
 
@@ -414,12 +405,12 @@ func (e *emitter) barcode(b *fabric.Barcode, m fabric.Matrix, w, h float64) {
 	c.op("q\n")
 	c.alpha(b.Opacity*float64(b.Light.A)/255, 1, "")
 	c.colour(b.Light, false)
-	c.path(rectCmds(-bw/2, -bh/2, bw, bh), m)
+	c.rect(-bw/2, -bh/2, bw, bh, m)
 	c.op("f\n")
 	c.alpha(b.Opacity*float64(b.Dark.A)/255, 1, "")
 	c.colour(b.Dark, false)
 	for _, r := range rects {
-		c.path(rectCmds(-bw/2+r[0]*ux, -bh/2+r[1]*uy, r[2]*ux, r[3]*uy), m)
+		c.rect(-bw/2+r[0]*ux, -bh/2+r[1]*uy, r[2]*ux, r[3]*uy, m)
 	}
 	c.op("f\nQ\n")
 }
@@ -486,19 +477,19 @@ func (e *emitter) text(t *fabric.Text, m fabric.Matrix, w, h float64) error {
 	boxes := func(under bool) error {
 		for _, bx := range blk.Backgrounds {
 			if under {
-				e.addRect(m, bx.X, bx.Y, bx.W, bx.H, bx.Paint.Color, b.Opacity, false, staticKey{})
+				e.addRect(m, bx.X, bx.Y, bx.W, bx.H, bx.Paint.Color, b.Opacity)
 			}
 		}
 		for _, d := range blk.Decorations {
 			if d.Under == under {
-				e.addRect(m, d.X, d.Y, d.W, d.H, d.Paint.Color, b.Opacity, false, staticKey{})
+				e.addRect(m, d.X, d.Y, d.W, d.H, d.Paint.Color, b.Opacity)
 			}
 		}
 		return e.flush()
 	}
 	if !b.BackgroundColor.IsNone() {
 		bw, bh := w+b.StrokeWidth, h+b.StrokeWidth
-		e.addRect(m, -bw/2, -bh/2, bw, bh, b.BackgroundColor.Color, b.Opacity, false, staticKey{})
+		e.addRect(m, -bw/2, -bh/2, bw, bh, b.BackgroundColor.Color, b.Opacity)
 	}
 	if err := boxes(true); err != nil {
 		return err
@@ -682,19 +673,26 @@ func (e *emitter) image(im *fabric.Image, m fabric.Matrix, w, h float64) error {
 	tw := int(math.Ceil(dw0 / 72 * e.d.opts.DPI))
 	th := int(math.Ceil(dh0 / 72 * e.d.opts.DPI))
 	upscale := im.ImageSmoothing && (tw > sub.Dx() || th > sub.Dy()) && tw*th <= 16e6
-	key := fmt.Sprintf("%p %v", img, sub)
+	id := imageID{src: im.Src, sub: sub}
+	if len(im.Filters) > 0 {
+		id.filters = fmt.Sprint(im.Filters)
+	}
 	if upscale {
 		tw, th = max(tw, sub.Dx()), max(th, sub.Dy())
-		key += fmt.Sprintf(" %dx%d", tw, th)
-		if _, ok := e.d.images[key]; !ok {
+		id.w, id.h = tw, th
+	}
+	holder, ok := e.d.images[id]
+	if !ok {
+		if upscale {
 			big := image.NewRGBA(image.Rect(0, 0, tw, th))
 			xdraw.BiLinear.Scale(big, big.Rect, img, sub, xdraw.Src, nil)
 			part = big
 		}
-	}
-	holder, err := e.d.holder(key, part, render.IsPhoto(img))
-	if err != nil {
-		return err
+		var err error
+		if holder, err = e.d.holder(part, render.IsPhoto(img)); err != nil {
+			return err
+		}
+		e.d.images[id] = holder
 	}
 	f := m
 	if b.FlipX {
@@ -727,9 +725,8 @@ func (e *emitter) image(im *fabric.Image, m fabric.Matrix, w, h float64) error {
 }
 
 // raster draws an object PDF cannot express with the raster renderer at
-// the document's DPI and places the bitmap, transparency kept. Shared
-// objects are rasterised once per document.
-func (e *emitter) raster(o fabric.Object, parent fabric.Matrix, static bool, key staticKey) error {
+// the document's DPI and places the bitmap, transparency kept.
+func (e *emitter) raster(o fabric.Object, parent fabric.Matrix) error {
 	s := e.d.opts.DPI / 96
 	b := e.pg.bleed
 	page := image.Rect(int(math.Floor(-b*s)), int(math.Floor(-b*s)), int(math.Ceil((e.pg.w+b)*s)), int(math.Ceil((e.pg.h+b)*s)))
@@ -737,30 +734,16 @@ func (e *emitter) raster(o fabric.Object, parent fabric.Matrix, static bool, key
 	if bounds.Empty() {
 		return nil
 	}
-	hkey := fmt.Sprintf("raster %p %d", key.side, key.index)
-	var holder gopdf.ImageHolder
-	if static {
-		holder = e.d.images[hkey]
+	layer := image.NewRGBA(bounds)
+	if err := e.plan.DrawObject(e.ctx, layer, o, parent); err != nil {
+		return err
 	}
-	if holder == nil {
-		layer := image.NewRGBA(bounds)
-		if err := e.plan.DrawObject(e.ctx, layer, o, parent); err != nil {
-			return err
-		}
-		if blank(layer) {
-			return nil
-		}
-		k := hkey
-		if !static {
-			k = fmt.Sprintf("raster %p", layer)
-		}
-		var err error
-		if holder, err = e.d.holder(k, layer, false); err != nil {
-			return err
-		}
-		if !static {
-			delete(e.d.images, k) // personal rasters are not reused
-		}
+	if blank(layer) {
+		return nil
+	}
+	holder, err := e.d.holder(layer, false)
+	if err != nil {
+		return err
 	}
 	x, y := e.pg.at(float64(bounds.Min.X)/s, float64(bounds.Min.Y)/s)
 	return e.d.gp.ImageByHolderWithOptions(holder, gopdf.ImageOptions{
@@ -783,11 +766,10 @@ func (e *emitter) rasterCanvas() error {
 	if err != nil {
 		return err
 	}
-	holder, err := e.d.holder(fmt.Sprintf("canvas %p", img), img, false)
+	holder, err := e.d.holder(img, false)
 	if err != nil {
 		return err
 	}
-	delete(e.d.images, fmt.Sprintf("canvas %p", img))
 	x, y := e.pg.at(0, 0)
 	return e.d.gp.ImageByHolderWithOptions(holder, gopdf.ImageOptions{X: x, Y: y, Rect: &gopdf.Rect{W: e.pg.w * pt, H: e.pg.h * pt}})
 }

@@ -45,24 +45,30 @@ type Options struct {
 }
 
 // Document is a PDF being assembled, one page per piece. Pages that come
-// from one template share what no binding changed: vector art is written
-// once as a form XObject, images once as image objects, and each page
-// only adds its personalised objects (the PDF/VT idea). A Document is not
-// safe for concurrent use.
+// from one template share what no binding changed: it is stored once as
+// layers (see slot), and each page only adds its personalised objects
+// (the PDF/VT idea). A Document is not safe for concurrent use.
 type Document struct {
 	opts   Options
 	gp     *gopdf.GoPdf
 	pages  int
 	fonts  map[*font.Font]string
-	images map[string]gopdf.ImageHolder
-	tpls   map[staticKey]int
-	boxes  []pageBoxes
-	err    error
-}
-
-type staticKey struct {
-	side  *fabric.Canvas
-	index int
+	images map[imageID]gopdf.ImageHolder // each image embedded once
+	layers map[layerKey]int              // imported template of each stored layer
+	// runs are the vector runs of all pages, by marker number, and gs
+	// their ExtGStates; finish writes them into the content streams.
+	runs [][]byte
+	gs   gstates
+	// streams keeps every PDF handed to gofpdi alive: gofpdi names a
+	// source by the address of its *io.ReadSeeker, so a freed one whose
+	// address came back would be taken for an earlier import (and the
+	// page would show that import's content).
+	streams []*io.ReadSeeker
+	boxes   []pageBoxes
+	err     error
+	// part tells a layer's document (1, 2, ...) from the one it is
+	// imported into (0), so that their font subsets get distinct tags.
+	part int
 }
 
 type pageBoxes struct{ media, trim, bleed [4]float64 }
@@ -75,7 +81,7 @@ func NewDocument(opts Options) *Document {
 	if opts.Creator == "" {
 		opts.Creator = "fabricpress"
 	}
-	return &Document{opts: opts, fonts: map[*font.Font]string{}, images: map[string]gopdf.ImageHolder{}, tpls: map[staticKey]int{}}
+	return &Document{opts: opts, fonts: map[*font.Font]string{}, images: map[imageID]gopdf.ImageHolder{}, layers: map[layerKey]int{}, gs: gstates{names: map[string]string{}}}
 }
 
 // Pages is the number of pages added so far.
@@ -110,22 +116,19 @@ func (d *Document) AddPage(ctx context.Context, c *fabric.Canvas, width, height 
 	if width <= 0 || height <= 0 {
 		return fmt.Errorf("pdf: canvas size %gx%g", width, height)
 	}
-	ro := d.opts.Render
-	ro.Width, ro.Height, ro.Scale = width, height, d.opts.DPI/96
-	plan, err := render.Compile(ctx, c, ro)
+	// Only what the page does not share with tpl is compiled: the rest is
+	// in layers stored once per document.
+	plan, err := render.Compile(ctx, personal(c, tpl), d.renderOptions(width, height))
 	if err != nil {
 		return err
 	}
-	pg := &page{w: width, h: height, bleed: d.opts.Bleed}
-	if d.opts.CropMarks {
-		pg.margin = markMargin
-	}
-	pg.pw = (width+2*pg.bleed)*pt + 2*pg.margin
-	pg.ph = (height+2*pg.bleed)*pt + 2*pg.margin
+	pg := d.page(width, height)
 	if d.gp == nil {
-		d.gp = &gopdf.GoPdf{}
-		d.gp.Start(gopdf.Config{PageSize: gopdf.Rect{W: pg.pw, H: pg.ph}, Unit: gopdf.UnitPT})
+		d.start(pg)
 		d.gp.SetInfo(gopdf.PdfInfo{Title: d.opts.Title, Author: d.opts.Author, Subject: d.opts.Subject, Creator: d.opts.Creator, Producer: "fabricpress (gopdf)"})
+	}
+	if err := d.storeLayers(ctx, pg, c, tpl); err != nil {
+		return err
 	}
 	trim := [4]float64{pg.margin + pg.bleed*pt, pg.margin + pg.bleed*pt, pg.pw - pg.margin - pg.bleed*pt, pg.ph - pg.margin - pg.bleed*pt}
 	d.gp.AddPageWithOption(gopdf.PageOption{
@@ -148,6 +151,46 @@ func (d *Document) AddPage(ctx context.Context, c *fabric.Canvas, width, height 
 		d.cropMarks(pg)
 	}
 	return nil
+}
+
+// renderOptions are the options of the plans of a width×height canvas.
+func (d *Document) renderOptions(width, height float64) render.Options {
+	ro := d.opts.Render
+	ro.Width, ro.Height, ro.Scale = width, height, d.opts.DPI/96
+	return ro
+}
+
+// page is the geometry of a width×height canvas's page.
+func (d *Document) page(width, height float64) *page {
+	pg := &page{w: width, h: height, bleed: d.opts.Bleed}
+	if d.opts.CropMarks {
+		pg.margin = markMargin
+	}
+	pg.pw = (width+2*pg.bleed)*pt + 2*pg.margin
+	pg.ph = (height+2*pg.bleed)*pt + 2*pg.margin
+	return pg
+}
+
+// start begins the gopdf document. gopdf writes content streams
+// uncompressed: finish adds the vector runs and compresses them.
+func (d *Document) start(pg *page) {
+	d.gp = &gopdf.GoPdf{}
+	d.gp.Start(gopdf.Config{PageSize: gopdf.Rect{W: pg.pw, H: pg.ph}, Unit: gopdf.UnitPT})
+	d.gp.SetNoCompression()
+}
+
+// importPage imports page 1 of a PDF as a form XObject and returns its
+// template id.
+func (d *Document) importPage(pdf []byte) (id int, err error) {
+	defer func() {
+		// gofpdi panics on what it cannot parse.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pdf: importing a layer: %v", r)
+		}
+	}()
+	rs := io.ReadSeeker(bytes.NewReader(pdf))
+	d.streams = append(d.streams, &rs)
+	return d.gp.ImportPageStream(&rs, 1, "/MediaBox"), nil
 }
 
 // cropMarks draws the trim marks at each corner, outside the bleed.
@@ -183,11 +226,10 @@ func (d *Document) WriteTo(w io.Writer) (int64, error) {
 	if d.gp == nil {
 		return 0, errors.New("pdf: no pages")
 	}
-	var buf bytes.Buffer
-	if err := d.gp.Write(&buf); err != nil {
-		return 0, fmt.Errorf("pdf: %w", err)
+	out, err := d.bytes()
+	if err != nil {
+		return 0, err
 	}
-	out := addBleedBoxes(buf.Bytes(), d.boxes)
 	n, err := w.Write(out)
 	return int64(n), err
 }
@@ -211,7 +253,7 @@ func (d *Document) fontName(f *font.Font) (string, error) {
 	// and the face (gopdf embeds only the glyphs used).
 	tag := make([]byte, 6)
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s|%d|%s|%d", f.File, f.Weight, f.Style, len(d.fonts))
+	fmt.Fprintf(h, "%s|%d|%s|%d|%d", f.File, f.Weight, f.Style, len(d.fonts), d.part)
 	sum := h.Sum64()
 	for i := range tag {
 		tag[i] = byte('A' + sum%26)
@@ -231,13 +273,20 @@ func (d *Document) fontName(f *font.Font) (string, error) {
 	return n, nil
 }
 
-// holder returns the image object for img, encoding it once per document:
-// JPEG for opaque photographs (sources that were JPEG), lossless PNG
-// (with alpha) otherwise.
-func (d *Document) holder(key string, img image.Image, photo bool) (gopdf.ImageHolder, error) {
-	if h, ok := d.images[key]; ok {
-		return h, nil
-	}
+// imageID names an image object of a document by what it shows: the
+// source and filters the plan decoded, the part drawn and the size it was
+// resampled to (0 if not). Not by the decoded bitmap's address: a page's
+// bitmap may be freed once the page is written, and its address reused
+// by another recipient's image.
+type imageID struct {
+	src, filters string
+	sub          image.Rectangle
+	w, h         int
+}
+
+// holder encodes img as an image object: JPEG for opaque photographs
+// (sources that were JPEG), lossless PNG (with alpha) otherwise.
+func (d *Document) holder(img image.Image, photo bool) (gopdf.ImageHolder, error) {
 	var buf bytes.Buffer
 	if photo && opaque(img) {
 		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 92}); err != nil {
@@ -249,12 +298,7 @@ func (d *Document) holder(key string, img image.Image, photo bool) (gopdf.ImageH
 			return nil, err
 		}
 	}
-	h, err := gopdf.ImageHolderByBytes(buf.Bytes())
-	if err != nil {
-		return nil, err
-	}
-	d.images[key] = h
-	return h, nil
+	return gopdf.ImageHolderByBytes(buf.Bytes())
 }
 
 func opaque(img image.Image) bool {
@@ -262,80 +306,4 @@ func opaque(img image.Image) bool {
 		return o.Opaque()
 	}
 	return false
-}
-
-// addBleedBoxes adds a /BleedBox after each page's /TrimBox (gopdf writes
-// only MediaBox and TrimBox) and rebuilds the cross-reference table.
-func addBleedBoxes(pdf []byte, boxes []pageBoxes) []byte {
-	var out bytes.Buffer
-	out.Grow(len(pdf) + 64*len(boxes))
-	i := 0
-	rest := pdf
-	for {
-		k := bytes.Index(rest, []byte("/TrimBox ["))
-		if k < 0 || i >= len(boxes) {
-			break
-		}
-		end := bytes.IndexByte(rest[k:], ']')
-		if end < 0 {
-			break
-		}
-		end += k + 1
-		out.Write(rest[:end])
-		b := boxes[i].bleed
-		fmt.Fprintf(&out, "\n /BleedBox [ %0.2f %0.2f %0.2f %0.2f ]", b[0], b[1], b[2], b[3])
-		rest = rest[end:]
-		i++
-	}
-	out.Write(rest)
-	return fixXref(out.Bytes())
-}
-
-// fixXref recomputes the offsets of a classic xref table after edits.
-func fixXref(pdf []byte) []byte {
-	x := bytes.LastIndex(pdf, []byte("\nxref\n"))
-	if x < 0 {
-		return pdf
-	}
-	body := pdf[:x+1]
-	tail := pdf[x+1:]
-	offsets := map[int]int{}
-	maxID := 0
-	for pos := 0; pos < len(body); {
-		nl := bytes.IndexByte(body[pos:], '\n')
-		line := body[pos:]
-		if nl >= 0 {
-			line = body[pos : pos+nl]
-		}
-		if bytes.HasSuffix(line, []byte(" 0 obj")) {
-			var id int
-			if _, err := fmt.Sscanf(string(line), "%d 0 obj", &id); err == nil {
-				offsets[id] = pos
-				maxID = max(maxID, id)
-			}
-		}
-		if nl < 0 {
-			break
-		}
-		pos += nl + 1
-	}
-	trailer := tail[bytes.Index(tail, []byte("trailer")):]
-	var out bytes.Buffer
-	out.Write(body)
-	xref := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", maxID+1)
-	for id := 1; id <= maxID; id++ {
-		if o, ok := offsets[id]; ok {
-			fmt.Fprintf(&out, "%010d 00000 n \n", o)
-		} else {
-			out.WriteString("0000000000 65535 f \n")
-		}
-	}
-	s := string(trailer)
-	if k := strings.Index(s, "startxref"); k >= 0 {
-		s = s[:k]
-	}
-	out.WriteString(s)
-	fmt.Fprintf(&out, "startxref\n%d\n%%%%EOF\n", xref)
-	return out.Bytes()
 }
