@@ -63,6 +63,8 @@ type Template struct {
 	front   atomic.Pointer[compiledFront]
 	frontMu sync.Mutex
 	pieces  atomic.Int64 // pieces asked for so far
+	// pdfLayers are the template's static runs drawn as PDF once.
+	pdfLayers pdf.LayerCache
 }
 
 // compiledFront is what every piece of a template shares.
@@ -129,6 +131,10 @@ func (t *Template) Sides(record map[string]string) (bound, tpls []*fabric.Canvas
 func (t *Template) PDFOptions() pdf.Options {
 	o := t.PDF
 	o.Render = t.Render
+	if o.Layers == nil {
+		// Every PDF of the template imports its art drawn once.
+		o.Layers = &t.pdfLayers
+	}
 	return o
 }
 

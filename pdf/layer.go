@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"context"
+	"sync"
 
 	"github.com/signintech/gopdf"
 
@@ -114,14 +115,36 @@ func personal(c, tpl *fabric.Canvas) *fabric.Canvas {
 }
 
 // layer returns the template id of the layer of static slots ss of c (a
-// page bound from tpl), drawing and importing it the first time: a
-// one-page PDF of just those objects, made by a document of its own, so
-// its text keeps real fonts and its images and rasters are embedded once.
+// page bound from tpl), importing it the first time: a one-page PDF of
+// just those objects, made by a document of its own, so its text keeps
+// real fonts and its images and rasters are embedded once. With a
+// LayerCache the one-page PDF is drawn once for every document.
 func (d *Document) layer(ctx context.Context, pg *page, c, tpl *fabric.Canvas, ss []slot) (int, error) {
 	key := layerKey{side: tpl, first: ss[0].index, last: ss[len(ss)-1].index, w: pg.pw, h: pg.ph}
 	if id, ok := d.layers[key]; ok {
 		return id, nil
 	}
+	var data []byte
+	var err error
+	if lc := d.opts.Layers; lc != nil {
+		data, err = lc.get(key, func(part int) ([]byte, error) { return d.drawLayer(ctx, pg, c, ss, part) })
+	} else {
+		data, err = d.drawLayer(ctx, pg, c, ss, len(d.layers)+1)
+	}
+	if err != nil {
+		return 0, err
+	}
+	id, err := d.importPage(data)
+	if err != nil {
+		return 0, err
+	}
+	d.layers[key] = id
+	return id, nil
+}
+
+// drawLayer draws static slots ss of c as a one-page PDF; part tells its
+// font subsets from those of the other layers of a document.
+func (d *Document) drawLayer(ctx context.Context, pg *page, c *fabric.Canvas, ss []slot, part int) ([]byte, error) {
 	lc := &fabric.Canvas{Version: c.Version, Width: c.Width, Height: c.Height}
 	for _, s := range ss {
 		switch s.index {
@@ -135,29 +158,73 @@ func (d *Document) layer(ctx context.Context, pg *page, c, tpl *fabric.Canvas, s
 	}
 	plan, err := render.Compile(ctx, lc, d.renderOptions(pg.w, pg.h))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	sub := NewDocument(d.opts)
-	sub.part = len(d.layers) + 1
+	sub.part = part
 	sub.start(pg)
 	sub.gp.AddPageWithOption(gopdf.PageOption{PageSize: &gopdf.Rect{W: pg.pw, H: pg.ph}})
 	e := &emitter{d: sub, ctx: ctx, plan: plan, pg: pg, canvas: lc}
 	for _, s := range ss {
 		if err := e.slot(s); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
 	if err := e.flush(); err != nil {
-		return 0, err
+		return nil, err
 	}
-	data, err := sub.bytes()
-	if err != nil {
-		return 0, err
+	return sub.bytes()
+}
+
+// LayerCache keeps the layers of templates (their static runs drawn as
+// one-page PDFs) for every document made with the same Options, so a PDF
+// per recipient imports its template's art instead of drawing it again.
+// It is safe for concurrent use. A layer that failed is not kept.
+type LayerCache struct {
+	mu     sync.Mutex
+	layers map[layerKey]*cachedLayer
+	parts  int // numbers handed out: unique, so layers never share a font subset name
+}
+
+type cachedLayer struct {
+	ready chan struct{} // closed when data or err is set
+	data  []byte
+	err   error
+}
+
+// get returns the layer of key, drawing it with draw (given a part number
+// of its own) if no document has.
+func (lc *LayerCache) get(key layerKey, draw func(part int) ([]byte, error)) ([]byte, error) {
+	lc.mu.Lock()
+	if lc.layers == nil {
+		lc.layers = map[layerKey]*cachedLayer{}
 	}
-	id, err := d.importPage(data)
-	if err != nil {
-		return 0, err
+	if l, ok := lc.layers[key]; ok {
+		lc.mu.Unlock()
+		<-l.ready
+		if l.err == nil {
+			return l.data, nil
+		}
+		return draw(lc.nextPart())
 	}
-	d.layers[key] = id
-	return id, nil
+	l := &cachedLayer{ready: make(chan struct{})}
+	lc.layers[key] = l
+	lc.parts++
+	part := lc.parts
+	lc.mu.Unlock()
+	l.data, l.err = draw(part)
+	if l.err != nil {
+		lc.mu.Lock()
+		delete(lc.layers, key)
+		lc.mu.Unlock()
+	}
+	close(l.ready)
+	return l.data, l.err
+}
+
+func (lc *LayerCache) nextPart() int {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	lc.parts++
+	return lc.parts
 }

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -251,4 +252,54 @@ func absDiff(a, b uint8) uint8 {
 		return a - b
 	}
 	return b - a
+}
+
+// TestLayerCacheMatchesFreshDocuments makes a PDF per recipient with the
+// template's art drawn once in a shared LayerCache (two goroutines at
+// once) and checks each against a document drawn from nothing.
+func TestLayerCacheMatchesFreshDocuments(t *testing.T) {
+	needTool(t, "pdftoppm")
+	c := postcard(t)
+	m := sampleMapping(t)
+	base := pdf.Options{Bleed: 12, Render: render.Options{Fonts: corpusFonts(t), Cache: render.NewImageCache(0)}}
+	shared := base
+	shared.Layers = &pdf.LayerCache{}
+	write := func(opts pdf.Options, i int) []byte {
+		b, err := fabric.Bind(c, record(i), m)
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		doc := pdf.NewDocument(opts)
+		if err := doc.AddPage(context.Background(), b, 864, 576, c); err != nil {
+			t.Error(err)
+			return nil
+		}
+		var buf bytes.Buffer
+		if _, err := doc.WriteTo(&buf); err != nil {
+			t.Error(err)
+		}
+		return buf.Bytes()
+	}
+	const n = 6
+	got := make([][]byte, n)
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Go(func() {
+			for i := g; i < n; i += 2 {
+				got[i] = write(shared, i)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i := range n {
+		a := rasterisePages(t, got[i], 1, 1, 72)[0]
+		b := rasterisePages(t, write(base, i), 1, 1, 72)[0]
+		if !bytes.Equal(a.Pix, b.Pix) {
+			t.Errorf("recipient %d: the page made with shared layers differs from one drawn afresh", i)
+		}
+	}
 }

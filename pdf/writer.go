@@ -42,6 +42,9 @@ type Options struct {
 	// Render holds fonts, the image loader and cache, and limits; its
 	// Width, Height and Scale are set per page.
 	Render render.Options
+	// Layers, when set, shares the drawn art of templates between the
+	// documents made with these options (one PDF per recipient).
+	Layers *LayerCache
 }
 
 // Document is a PDF being assembled, one page per piece. Pages that come
