@@ -80,23 +80,14 @@ func TestMergedPagesCarryTheirOwnQRCode(t *testing.T) {
 		n = 8
 	}
 	for i := 0; i < n; i++ {
-		bound, err := fabric.Bind(c, record(i), m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := doc.AddPage(context.Background(), bound, 864, 576, c); err != nil {
-			t.Fatal(err)
-		}
+		addRecord(t, doc, c, record(i), m)
 		runtime.GC()
 	}
-	var buf bytes.Buffer
-	if _, err := doc.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
+	data := written(t, doc)
 	// At 96 dpi a canvas pixel is a device pixel: the code's light square
 	// is at (318, 412), 125 px wide. Drawing only that is much faster.
 	crop := []string{"-x", "300", "-y", "395", "-W", "160", "-H", "160"}
-	for i, img := range rasterisePages(t, buf.Bytes(), 1, n, 96, crop...) {
+	for i, img := range rasterisePages(t, data, 1, n, 96, crop...) {
 		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 		if err != nil {
 			t.Fatal(err)
@@ -144,15 +135,12 @@ func TestMergedPagesMatchSinglePages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var buf bytes.Buffer
-	if _, err := doc.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
+	data := written(t, doc)
 	// Layers embed font subsets of their own: no two subsets may share a
 	// name (prepress tools take fonts of one name for one font).
 	needTool(t, "pdffonts")
 	in := filepath.Join(t.TempDir(), "m.pdf")
-	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(in, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fl, err := exec.Command("pdffonts", in).Output()
@@ -168,7 +156,7 @@ func TestMergedPagesMatchSinglePages(t *testing.T) {
 		seen[name] = true
 	}
 
-	merged := rasterisePages(t, buf.Bytes(), 1, len(pages), 72)
+	merged := rasterisePages(t, data, 1, len(pages), 72)
 	for i, p := range pages {
 		alone := rasterisePages(t, writePDF(t, p, 864, 576, opts), 1, 1, 72)[0]
 		res, err := imgtest.Compare(merged[i], alone, imgtest.DefaultOptions)
@@ -224,21 +212,12 @@ func TestMergedPagesCarryTheirOwnPhoto(t *testing.T) {
 		rec := record(i)
 		rec["photo"] = photos[k]
 		want[i] = colours[k]
-		bound, err := fabric.Bind(c, rec, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := doc.AddPage(context.Background(), bound, 864, 576, c); err != nil {
-			t.Fatal(err)
-		}
+		addRecord(t, doc, c, rec, m)
 		runtime.GC()
 	}
-	var buf bytes.Buffer
-	if _, err := doc.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
+	data := written(t, doc)
 	// The hero box is (24, 92) to (344, 412): sample its middle.
-	for i, img := range rasterisePages(t, buf.Bytes(), 1, n, 24) {
+	for i, img := range rasterisePages(t, data, 1, n, 24) {
 		got := img.NRGBAAt(184*24/96, 252*24/96)
 		w := want[i]
 		if d := max(absDiff(got.R, w.R), absDiff(got.G, w.G), absDiff(got.B, w.B)); d > 12 {

@@ -183,6 +183,28 @@ func record(i int) map[string]string {
 	}
 }
 
+// addRecord adds a page of the 9x6 template c bound to rec.
+func addRecord(t testing.TB, doc *pdf.Document, c *fabric.Canvas, rec map[string]string, m *fabric.Mapping) {
+	t.Helper()
+	bound, err := fabric.Bind(c, rec, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.AddPage(context.Background(), bound, 864, 576, c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// written is the finished file of doc.
+func written(t testing.TB, doc *pdf.Document) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := doc.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // The personalised text is real text in reading order and every font is
 // embedded as a subset.
 func TestPDFTextAndFonts(t *testing.T) {
@@ -246,19 +268,10 @@ func TestMergedPostcardGrowsSlowly(t *testing.T) {
 	size := func(n int) (int, []byte) {
 		doc := pdf.NewDocument(pdf.Options{Render: render.Options{Fonts: corpusFonts(t), Cache: render.NewImageCache(0)}})
 		for i := 0; i < n; i++ {
-			bound, err := fabric.Bind(c, record(i), m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := doc.AddPage(context.Background(), bound, 864, 576, c); err != nil {
-				t.Fatal(err)
-			}
+			addRecord(t, doc, c, record(i), m)
 		}
-		var buf bytes.Buffer
-		if _, err := doc.WriteTo(&buf); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Len(), buf.Bytes()
+		data := written(t, doc)
+		return len(data), data
 	}
 	one, _ := size(1)
 	n := 1000

@@ -74,8 +74,9 @@ func corpusFonts(t testing.TB) *font.Registry {
 	return fonts
 }
 
-// renderCase parses, substitutes and renders one corpus case.
-func renderCase(t testing.TB, set string, c corpusCase) *image.RGBA {
+// loadCase parses one corpus case with its data substituted, and returns
+// the options it is drawn with.
+func loadCase(t testing.TB, set string, c corpusCase) (*fabric.Canvas, render.Options) {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(corpusRoot, set, c.File))
 	if err != nil {
@@ -90,10 +91,17 @@ func renderCase(t testing.TB, set string, c corpusCase) *image.RGBA {
 			t.Fatalf("data: %v", err)
 		}
 	}
-	plan, err := render.Compile(context.Background(), cv, render.Options{
+	return cv, render.Options{
 		Width: c.Width, Height: c.Height, Scale: c.Multiplier, Fonts: corpusFonts(t),
 		AssetsDir: filepath.Join(corpusRoot, set, "assets"),
-	})
+	}
+}
+
+// renderCase parses, substitutes and renders one corpus case.
+func renderCase(t testing.TB, set string, c corpusCase) *image.RGBA {
+	t.Helper()
+	cv, opts := loadCase(t, set, c)
+	plan, err := render.Compile(context.Background(), cv, opts)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}

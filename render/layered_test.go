@@ -30,23 +30,8 @@ func TestLayeredMatchesRender(t *testing.T) {
 		for _, c := range loadCases(t, set) {
 			t.Run(set+"/"+c.Name, func(t *testing.T) {
 				t.Parallel()
-				src, err := os.ReadFile(filepath.Join(corpusRoot, set, c.File))
-				if err != nil {
-					t.Fatal(err)
-				}
-				cv, err := fabric.Parse(src, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if c.Data != nil {
-					if cv, err = fabric.SubstituteText(cv, c.Data, fabric.MissingError); err != nil {
-						t.Fatal(err)
-					}
-				}
-				checkLayered(ctx, t, cv, render.Options{
-					Width: c.Width, Height: c.Height, Scale: c.Multiplier, Fonts: corpusFonts(t),
-					AssetsDir: filepath.Join(corpusRoot, set, "assets"),
-				})
+				cv, opts := loadCase(t, set, c)
+				checkLayered(ctx, t, cv, opts)
 			})
 		}
 	}
