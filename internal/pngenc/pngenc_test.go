@@ -153,6 +153,8 @@ func TestAdlerCombine(t *testing.T) {
 	}
 }
 
+// BenchmarkEncode encodes 300 DPI noise: the worst case for deflate (a
+// rendered piece: BenchmarkEncodePNG in batch).
 func BenchmarkEncode(b *testing.B) {
 	img := randomImage(rand.New(rand.NewPCG(7, 8)), 2700, 1800, true)
 	var buf bytes.Buffer
