@@ -3,11 +3,9 @@ package pdf_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,20 +170,6 @@ func TestMergedPagesMatchSinglePages(t *testing.T) {
 	}
 }
 
-// solidPNG is a data: URL of a w×h PNG of one colour.
-func solidPNG(t testing.TB, w, h int, c color.NRGBA) string {
-	t.Helper()
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for i := 0; i < len(img.Pix); i += 4 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
-}
-
 // A photo swapped per recipient is the recipient's own on every page,
 // however the decoded images come and go (no image cache here: each page
 // decodes its own, and a freed bitmap's address is soon used again).
@@ -199,7 +183,7 @@ func TestMergedPagesCarryTheirOwnPhoto(t *testing.T) {
 	colours := []color.NRGBA{{200, 30, 30, 255}, {30, 30, 200, 255}, {30, 160, 30, 255}}
 	photos := make([]string, len(colours))
 	for i, col := range colours {
-		photos[i] = solidPNG(t, 64, 64, col)
+		photos[i] = imgtest.SolidPNGDataURL(64, 64, col)
 	}
 	doc := pdf.NewDocument(pdf.Options{Render: render.Options{Fonts: corpusFonts(t)}})
 	n := 24

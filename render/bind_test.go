@@ -1,13 +1,11 @@
 package render_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"image"
 	"image/color"
-	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +19,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/internal/imgtest"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/asset"
 )
@@ -138,25 +137,13 @@ func TestBoundCode128AndTextDecode(t *testing.T) {
 	}
 }
 
-func pngDataURL(t testing.TB, w, h int, c color.RGBA) string {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := 0; i < len(img.Pix); i += 4 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
-}
-
 // An image swapped into the hero box keeps the box and fills it as the
 // fit says; sources are data URLs or files in the assets folder, and the
 // refused ones give clear errors.
 func TestImageSwap(t *testing.T) {
 	c := postcard(t)
 	dir := t.TempDir()
-	red := pngDataURL(t, 40, 20, color.RGBA{255, 0, 0, 255}) // 2:1
+	red := imgtest.SolidPNGDataURL(40, 20, color.NRGBA{255, 0, 0, 255}) // 2:1
 	raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(red, "data:image/png;base64,"))
 	if err := os.WriteFile(filepath.Join(dir, "red.png"), raw, 0o644); err != nil {
 		t.Fatal(err)
@@ -222,7 +209,7 @@ func TestImageSwap(t *testing.T) {
 			t.Error("the remote image was not drawn")
 		}
 	})
-	big := pngDataURL(t, 3000, 3000, color.RGBA{0, 0, 0, 255})
+	big := imgtest.SolidPNGDataURL(3000, 3000, color.NRGBA{0, 0, 0, 255})
 	for _, tc := range []struct{ name, src, want string }{
 		{"path escape", "../../etc/passwd", "escapes"},
 		{"host not allowed", "http://10.0.0.7/x.png", "not in the allowed hosts"},

@@ -3,6 +3,7 @@ package imgtest
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"image"
@@ -205,4 +206,16 @@ func WritePNG(path string, img image.Image) error {
 		return fmt.Errorf("imgtest: writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// SolidPNGDataURL is a data: URL of a w×h PNG of one colour, for tests
+// that swap images in.
+func SolidPNGDataURL(w, h int, c color.NRGBA) string {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img) // a bytes.Buffer does not fail
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
 }
