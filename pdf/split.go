@@ -39,10 +39,19 @@ func NewMerged(dir, base string, maxPages int, opts Options) *Merged {
 // two pages in a row; a file never splits a piece when pagesPerPiece
 // divides MaxPages.
 func (m *Merged) AddPage(ctx context.Context, c *fabric.Canvas, width, height float64, tpl *fabric.Canvas) error {
+	p, err := Prepare(ctx, c, width, height, tpl, m.opts)
+	if err != nil {
+		return err
+	}
+	return m.AddPrepared(ctx, p)
+}
+
+// AddPrepared adds a page Prepare made with the options of m.
+func (m *Merged) AddPrepared(ctx context.Context, p *Page) error {
 	if m.doc == nil {
 		m.doc = NewDocument(m.opts)
 	}
-	if err := m.doc.AddPage(ctx, c, width, height, tpl); err != nil {
+	if err := m.doc.AddPrepared(ctx, p); err != nil {
 		return err
 	}
 	if m.doc.Pages() >= m.max {

@@ -78,13 +78,19 @@ type pageBoxes struct{ media, trim, bleed [4]float64 }
 
 // NewDocument starts an empty document.
 func NewDocument(opts Options) *Document {
-	if opts.DPI <= 0 {
-		opts.DPI = 300
-	}
-	if opts.Creator == "" {
-		opts.Creator = "fabricpress"
-	}
+	opts = opts.withDefaults()
 	return &Document{opts: opts, fonts: map[*font.Font]string{}, images: map[imageID]gopdf.ImageHolder{}, layers: map[layerKey]int{}, gs: gstates{names: map[string]string{}}}
+}
+
+// withDefaults fills in the options left zero.
+func (o Options) withDefaults() Options {
+	if o.DPI <= 0 {
+		o.DPI = 300
+	}
+	if o.Creator == "" {
+		o.Creator = "fabricpress"
+	}
+	return o
 }
 
 // Pages is the number of pages added so far.
@@ -116,15 +122,49 @@ func (d *Document) AddPage(ctx context.Context, c *fabric.Canvas, width, height 
 	if d.err != nil {
 		return d.err
 	}
-	if width <= 0 || height <= 0 {
-		return fmt.Errorf("pdf: canvas size %gx%g", width, height)
-	}
-	// Only what the page does not share with tpl is compiled: the rest is
-	// in layers stored once per document.
-	plan, err := render.Compile(ctx, personal(c, tpl), d.renderOptions(width, height))
+	p, err := Prepare(ctx, c, width, height, tpl, d.opts)
 	if err != nil {
 		return err
 	}
+	return d.AddPrepared(ctx, p)
+}
+
+// Page is a page compiled ahead of being added: what it does not share
+// with its template laid out, its codes and images ready. That is most of
+// a page's cost, so many goroutines can prepare pages that one writer then
+// adds in order.
+type Page struct {
+	c, tpl        *fabric.Canvas
+	width, height float64
+	plan          *render.Plan
+	opts          Options
+}
+
+// Prepare compiles the page of c, bound from tpl (nil: nothing shared), for
+// a document made with opts. It is safe for concurrent use.
+func Prepare(ctx context.Context, c *fabric.Canvas, width, height float64, tpl *fabric.Canvas, opts Options) (*Page, error) {
+	if width <= 0 || height <= 0 {
+		return nil, fmt.Errorf("pdf: canvas size %gx%g", width, height)
+	}
+	opts = opts.withDefaults()
+	// Only what the page does not share with tpl is compiled: the rest is
+	// in layers stored once per document.
+	plan, err := render.Compile(ctx, personal(c, tpl), renderOptions(opts, width, height))
+	if err != nil {
+		return nil, err
+	}
+	return &Page{c: c, tpl: tpl, width: width, height: height, plan: plan, opts: opts}, nil
+}
+
+// AddPrepared adds a page Prepare made with the document's options.
+func (d *Document) AddPrepared(ctx context.Context, p *Page) error {
+	if d.err != nil {
+		return d.err
+	}
+	if p.opts.DPI != d.opts.DPI || p.opts.Render.Fonts != d.opts.Render.Fonts {
+		return errors.New("pdf: page prepared with other options than the document's")
+	}
+	c, tpl, width, height, plan := p.c, p.tpl, p.width, p.height, p.plan
 	pg := d.page(width, height)
 	if d.gp == nil {
 		d.start(pg)
@@ -158,8 +198,12 @@ func (d *Document) AddPage(ctx context.Context, c *fabric.Canvas, width, height 
 
 // renderOptions are the options of the plans of a width×height canvas.
 func (d *Document) renderOptions(width, height float64) render.Options {
-	ro := d.opts.Render
-	ro.Width, ro.Height, ro.Scale = width, height, d.opts.DPI/96
+	return renderOptions(d.opts, width, height)
+}
+
+func renderOptions(o Options, width, height float64) render.Options {
+	ro := o.Render
+	ro.Width, ro.Height, ro.Scale = width, height, o.DPI/96
 	return ro
 }
 

@@ -183,8 +183,25 @@ type result struct {
 	warnings  []string
 	err       error
 	cancelled bool // stopped by the interrupt: not finished, not in the manifest
-	// with -merge: the bound sides and their templates, paged in row order
-	sides, tpls []*fabric.Canvas
+	// with -merge: the record's pages, prepared by the worker and added
+	// in row order by the writer
+	pages []*pdf.Page
+}
+
+// preparePages binds record to the template's sides and prepares a merged
+// PDF page for each.
+func preparePages(ctx context.Context, tpl *batch.Template, record map[string]string, width, height float64) ([]*pdf.Page, error) {
+	sides, tpls, err := tpl.Sides(record)
+	if err != nil {
+		return nil, err
+	}
+	pages := make([]*pdf.Page, len(sides))
+	for i, c := range sides {
+		if pages[i], err = pdf.Prepare(ctx, c, width, height, tpls[i], tpl.PDFOptions()); err != nil {
+			return nil, err
+		}
+	}
+	return pages, nil
 }
 
 // parseLength reads a length with a unit (in, mm, cm, pt, px; px when
@@ -370,9 +387,10 @@ func runBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Writer) er
 				}
 				if merged != nil {
 					// Merged PDFs are paged in row order by the writer;
-					// workers only validate and bind.
-					sides, tpls, err := tpl.Sides(j.record)
-					results <- result{row: j.row, line: j.line, err: err, sides: sides, tpls: tpls}
+					// workers bind and prepare the pages (the most of a
+					// page's work).
+					pages, err := preparePages(renderCtx, tpl, j.record, cfg.width, cfg.height)
+					results <- result{row: j.row, line: j.line, err: err, pages: pages, cancelled: err != nil && renderCtx.Err() != nil}
 					continue
 				}
 				p, err := tpl.Piece(renderCtx, j.record)
@@ -403,7 +421,7 @@ func runBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Writer) er
 			cancelled++
 			return
 		}
-		if r.err == nil && writeErr == nil && r.sides == nil {
+		if r.err == nil && writeErr == nil && r.pages == nil {
 			if err := out.Add(r.name, r.data); err != nil {
 				writeErr = err
 				stopFeed()
@@ -440,8 +458,8 @@ func runBatch(ctx context.Context, cfg batchConfig, stdout, stderr io.Writer) er
 		if r.err != nil || writeErr != nil {
 			return r
 		}
-		for i, c := range r.sides {
-			if err := merged.AddPage(renderCtx, c, cfg.width, cfg.height, r.tpls[i]); err != nil {
+		for _, p := range r.pages {
+			if err := merged.AddPrepared(renderCtx, p); err != nil {
 				r.err = err
 				return r
 			}
