@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fabricpress/fabricpress/internal/atomicfile"
@@ -181,18 +183,7 @@ func writeMerged(ctx context.Context, s Store, j Job, dir, base string, tpl *Tem
 	}
 	defer os.RemoveAll(tmp) // gone after the rename, unless something failed
 	m := pdf.NewMerged(tmp, base, maxPages, tpl.PDFOptions())
-	err = eachRecipient(ctx, s, j.ID, []RecipientState{RecipientDone}, func(r Recipient) error {
-		sides, tpls, err := tpl.Sides(r.Fields)
-		if err != nil {
-			return fmt.Errorf("row %d: %w", r.Row, err)
-		}
-		for i, c := range sides {
-			if err := m.AddPage(ctx, c, tpl.Render.Width, tpl.Render.Height, tpls[i]); err != nil {
-				return fmt.Errorf("row %d: %w", r.Row, err)
-			}
-		}
-		return nil
-	})
+	err = mergePages(ctx, s, j.ID, tpl, m)
 	files, cerr := m.Close()
 	if err == nil {
 		err = cerr
@@ -213,6 +204,96 @@ func writeMerged(ctx context.Context, s Store, j Job, dir, base string, tpl *Tem
 		out[i] = filepath.Join(final, filepath.Base(f))
 	}
 	return out, nil
+}
+
+// mergePages adds the pages of the job's done recipients to m in row
+// order. Goroutines, one per core, bind and prepare the pages (most of the
+// work); this one adds them as their turn comes.
+func mergePages(ctx context.Context, s Store, jobID string, tpl *Template, m *pdf.Merged) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type prepared struct {
+		seq   int
+		row   int
+		pages []*pdf.Page
+		err   error
+	}
+	type todo struct {
+		seq int
+		r   Recipient
+	}
+	workers := runtime.NumCPU()
+	in := make(chan todo, workers)
+	out := make(chan prepared, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for t := range in {
+				p := prepared{seq: t.seq, row: t.r.Row}
+				sides, tpls, err := tpl.Sides(t.r.Fields)
+				for i := 0; err == nil && i < len(sides); i++ {
+					var pg *pdf.Page
+					if pg, err = pdf.Prepare(ctx, sides[i], tpl.Render.Width, tpl.Render.Height, tpls[i], tpl.PDFOptions()); err == nil {
+						p.pages = append(p.pages, pg)
+					}
+				}
+				p.err = err
+				select {
+				case out <- p:
+				case <-ctx.Done():
+				}
+			}
+		})
+	}
+	feedErr := make(chan error, 1)
+	go func() {
+		seq := 0
+		err := eachRecipient(ctx, s, jobID, []RecipientState{RecipientDone}, func(r Recipient) error {
+			select {
+			case in <- todo{seq, r}:
+				seq++
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		close(in)
+		wg.Wait()
+		close(out)
+		feedErr <- err
+	}()
+	waiting := map[int]prepared{}
+	next := 0
+	var err error
+	for p := range out {
+		if err != nil {
+			continue // drain
+		}
+		waiting[p.seq] = p
+		for q, ok := waiting[next]; ok; q, ok = waiting[next] {
+			delete(waiting, next)
+			next++
+			if q.err != nil {
+				err = fmt.Errorf("row %d: %w", q.row, q.err)
+				cancel()
+				break
+			}
+			for _, pg := range q.pages {
+				if err = m.AddPrepared(ctx, pg); err != nil {
+					err = fmt.Errorf("row %d: %w", q.row, err)
+					cancel()
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+	}
+	if ferr := <-feedErr; err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // removeTemp deletes the temporary files a crash may have left in a job's

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -1011,7 +1012,8 @@ func TestRunnerMergedPDF(t *testing.T) {
 		s.Options.MaxPages = 4
 		s.Options.DPI = 72
 	})
-	j := newJob(t, st, "Print run", spec, goodRows(t, 10), nil)
+	rows := goodRows(t, 10)
+	j := newJob(t, st, "Print run", spec, rows, nil)
 	start(t, newRunner(t, st, out))
 	j = waitJob(t, st, j.ID, 2*3*time.Minute, "finished", terminal)
 	if j.State != batch.JobCompleted || j.Done != 10 {
@@ -1036,6 +1038,23 @@ func TestRunnerMergedPDF(t *testing.T) {
 		want := []int{4, 4, 2}[i]
 		if n := bytes.Count(b, []byte("/Type /Page\n")); n != want {
 			t.Errorf("%s has %d pages, want %d", filepath.Base(m), n, want)
+		}
+	}
+	// Pages follow the CSV: page k greets row k's recipient.
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Fatalf("pdftotext (poppler-utils, make deps): %v", err)
+	}
+	recs, _ := csv.NewReader(bytes.NewReader(rows)).ReadAll()
+	col := slices.Index(recs[0], "last_name")
+	for k := range 10 {
+		f := merged[k/4]
+		page := strconv.Itoa(k%4 + 1)
+		txt, err := exec.Command("pdftotext", "-f", page, "-l", page, f, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name := recs[k+1][col]; !strings.Contains(string(txt), name) {
+			t.Errorf("merged page %d does not name row %d's %q:\n%s", k+1, k+1, name, txt)
 		}
 	}
 	notes, _ := st.Notifications(context.Background(), j.ID)
