@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/internal/jpegenc"
 	"github.com/fabricpress/fabricpress/internal/pngenc"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/font"
@@ -233,6 +234,47 @@ func BenchmarkEncodePNG(b *testing.B) {
 					err = pngenc.Encode(&buf, img)
 				} else {
 					err = front.png.Encode(&buf, img, frame.Dirty)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(buf.Len()), "B/piece")
+		})
+	}
+}
+
+// BenchmarkEncodeJPEG encodes one rendered 300 DPI postcard at the
+// default quality: whole, and from the template's static layer (only the
+// MCUs the recipient changed coded again, in 43 of the 113 MCU rows).
+func BenchmarkEncodeJPEG(b *testing.B) {
+	tpl := loadSample(b, 3.125)
+	tpl.Format = FormatJPEG
+	rec := sampleRecords(b, tpl)[0]
+	c, err := tpl.bind(tpl.Canvas, rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	front, err := tpl.compiled(context.Background(), FormatJPEG)
+	if err != nil {
+		b.Fatal(err)
+	}
+	img := image.NewRGBA(front.layers.Bounds())
+	frame, err := front.layers.RenderTo(context.Background(), c, img)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mode := range []string{"whole", "layered"} {
+		b.Run(mode, func(b *testing.B) {
+			var buf bytes.Buffer
+			b.ReportAllocs()
+			b.SetBytes(int64(len(img.Pix)))
+			for b.Loop() {
+				buf.Reset()
+				if mode == "whole" {
+					err = jpegenc.Encode(&buf, img, DefaultJPEGQuality)
+				} else {
+					err = front.jpeg.Encode(&buf, img, frame.Dirty)
 				}
 				if err != nil {
 					b.Fatal(err)

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/fabricpress/fabricpress/internal/jpegenc"
 	"github.com/fabricpress/fabricpress/internal/pngenc"
 
 	"github.com/fabricpress/fabricpress/fabric"
@@ -70,7 +70,8 @@ type Template struct {
 // compiledFront is what every piece of a template shares.
 type compiledFront struct {
 	layers *render.Layered
-	png    *pngenc.Static // the static layer's PNG rows; nil unless PNG
+	png    *pngenc.Static  // the static layer's PNG rows; nil unless PNG
+	jpeg   *jpegenc.Static // its JPEG MCU rows; nil unless JPEG
 }
 
 // compiled returns the compiled front, making it on first use. An error
@@ -84,13 +85,24 @@ func (t *Template) compiled(ctx context.Context, format string) (*compiledFront,
 	if f := t.front.Load(); f != nil {
 		return f, nil
 	}
+	var quality int
+	if format == FormatJPEG {
+		q, err := t.jpegQuality() // before painting layers it could not encode
+		if err != nil {
+			return nil, err
+		}
+		quality = q
+	}
 	l, err := render.NewLayered(ctx, t.Canvas, t.mappingFor(t.Canvas).Variable(t.Canvas), t.Render)
 	if err != nil {
 		return nil, err
 	}
 	f := &compiledFront{layers: l}
-	if format == FormatPNG {
+	switch format {
+	case FormatPNG:
 		f.png = pngenc.NewStatic(l.Static())
+	case FormatJPEG:
+		f.jpeg = jpegenc.NewStatic(l.Static(), quality)
 	}
 	t.front.Store(f)
 	return f, nil
@@ -297,16 +309,17 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 	buf.Reset()
 	defer bufPool.Put(buf)
 	if format == FormatJPEG {
-		q := t.JPEGQuality
-		if q == 0 {
-			q = DefaultJPEGQuality
+		// jpegenc composites over white as it converts: the frame stays a
+		// frame of the layers, for the next piece to draw over.
+		var q int
+		if q, err = t.jpegQuality(); err != nil {
+			return nil, err
 		}
-		if q < 1 || q > 100 {
-			return nil, fmt.Errorf("batch: JPEG quality %d is out of range 1-100", q)
+		if front != nil && front.jpeg != nil {
+			err = front.jpeg.Encode(buf, img, dirty)
+		} else {
+			err = jpegenc.Encode(buf, img, q)
 		}
-		flattenOnWhite(img)
-		fr.layers = nil // no longer a frame of the layers
-		err = jpeg.Encode(buf, img, &jpeg.Options{Quality: q})
 	} else if front != nil && front.png != nil {
 		err = front.png.Encode(buf, img, dirty)
 	} else {
@@ -318,21 +331,16 @@ func (t *Template) Piece(ctx context.Context, record map[string]string) (*Piece,
 	return &Piece{Data: bytes.Clone(buf.Bytes()), Ext: ext, Warnings: slices.Clone(warnings)}, nil
 }
 
-// flattenOnWhite composites premultiplied img over opaque white, as paper
-// shows it: JPEG has no alpha channel.
-func flattenOnWhite(img *image.RGBA) {
-	p := img.Pix
-	for i := 0; i+3 < len(p); i += 4 {
-		a := p[i+3]
-		if a == 255 {
-			continue
-		}
-		k := 255 - a
-		p[i] += k
-		p[i+1] += k
-		p[i+2] += k
-		p[i+3] = 255
+// jpegQuality is the template's JPEG quality, checked.
+func (t *Template) jpegQuality() (int, error) {
+	q := t.JPEGQuality
+	if q == 0 {
+		q = DefaultJPEGQuality
 	}
+	if q < 1 || q > 100 {
+		return 0, fmt.Errorf("batch: JPEG quality %d is out of range 1-100", q)
+	}
+	return q, nil
 }
 
 // oneLineError flattens line breaks in err's message, keeping err for

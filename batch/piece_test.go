@@ -16,6 +16,7 @@ import (
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/fabricpress/fabricpress/fabric"
+	"github.com/fabricpress/fabricpress/internal/jpegenc"
 	"github.com/fabricpress/fabricpress/render"
 	"github.com/fabricpress/fabricpress/render/code"
 	"github.com/fabricpress/fabricpress/render/font"
@@ -343,5 +344,83 @@ func TestPiecesMatchWholeRender(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestJPEGPiecesMatchWholeRender makes JPEG pieces one after another, the
+// first drawn whole and the others through the template's static layers
+// (each frame drawn over the last, the layer's coded MCU rows reused), and
+// checks each is the very file jpegenc writes for a whole render of its
+// record: reuse is exact, and the frame is not flattened on white between
+// pieces. The sample postcard is opaque; the second template is
+// transparent, static and variable parts alike.
+func TestJPEGPiecesMatchWholeRender(t *testing.T) {
+	ctx := context.Background()
+	sample := loadSample(t, 1)
+	sample.Format = FormatJPEG
+	recs := sampleRecords(t, sample)
+	if len(recs) > 8 {
+		recs = recs[:8]
+	}
+	c, err := fabric.Parse([]byte(`{"objects":[
+		{"type":"Rect","left":3,"top":5,"width":150,"height":60,"fill":"rgba(0,90,255,0.4)","strokeWidth":0},
+		{"type":"Textbox","left":20,"top":20,"width":170,"fontSize":14,"fontFamily":"Go","fill":"rgba(200,0,0,0.7)","text":"Dear {{name|friend}}"}
+	]}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear := &Template{Canvas: c, Format: "jpg", JPEGQuality: 80, Render: render.Options{Width: 200, Height: 100, Fonts: font.GoFonts()}}
+	var names []map[string]string
+	for _, n := range []string{"Ann", "Bartholomew Quince", "Zoë", "", "Ann"} {
+		names = append(names, map[string]string{"name": n})
+	}
+	for _, tc := range []struct {
+		name string
+		tpl  *Template
+		recs []map[string]string
+	}{
+		{"sample", sample, append(recs, recs[0])},
+		{"transparent", clear, names},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := tc.tpl.JPEGQuality
+			if q == 0 {
+				q = DefaultJPEGQuality
+			}
+			for i, rec := range tc.recs {
+				data, ext, err := tc.tpl.RenderPiece(ctx, rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ext != ".jpg" {
+					t.Fatalf("ext %q", ext)
+				}
+				bound, err := tc.tpl.bind(tc.tpl.Canvas, rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plan, err := render.Compile(ctx, bound, tc.tpl.Render)
+				if err != nil {
+					t.Fatal(err)
+				}
+				whole, err := plan.Render(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want bytes.Buffer
+				if err := jpegenc.Encode(&want, whole, q); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(data, want.Bytes()) {
+					t.Fatalf("piece %d (%v): %d bytes, not the %d of the whole render's JPEG", i, rec, len(data), want.Len())
+				}
+				if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+					t.Fatalf("piece %d: %v", i, err)
+				}
+			}
+			if tc.tpl.front.Load() == nil || tc.tpl.front.Load().jpeg == nil {
+				t.Error("no piece came from the layers")
+			}
+		})
 	}
 }
