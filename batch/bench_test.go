@@ -204,17 +204,16 @@ func BenchmarkPiece9x6(b *testing.B) {
 	}
 }
 
-// BenchmarkEncodePNG encodes one rendered 300 DPI postcard: whole, and
-// from the template's static layer (only the rows the recipient changed
-// compressed again).
-func BenchmarkEncodePNG(b *testing.B) {
+// renderedPostcard is the sample postcard compiled for format at 300 DPI
+// and one recipient's frame drawn through its layers.
+func renderedPostcard(b *testing.B, format string) (*compiledFront, *image.RGBA, render.Frame) {
 	tpl := loadSample(b, 3.125)
-	rec := sampleRecords(b, tpl)[0]
-	c, err := tpl.bind(tpl.Canvas, rec)
+	tpl.Format = format
+	c, err := tpl.bind(tpl.Canvas, sampleRecords(b, tpl)[0])
 	if err != nil {
 		b.Fatal(err)
 	}
-	front, err := tpl.compiled(context.Background(), FormatPNG)
+	front, err := tpl.compiled(context.Background(), format)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -223,6 +222,15 @@ func BenchmarkEncodePNG(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return front, img, frame
+}
+
+// BenchmarkEncodePNG encodes one rendered 300 DPI postcard: whole, and
+// from the template's static layer (only the rows the recipient changed
+// compressed again).
+func BenchmarkEncodePNG(b *testing.B) {
+	front, img, frame := renderedPostcard(b, FormatPNG)
+	var err error
 	for _, mode := range []string{"whole", "layered"} {
 		b.Run(mode, func(b *testing.B) {
 			var buf bytes.Buffer
@@ -248,22 +256,8 @@ func BenchmarkEncodePNG(b *testing.B) {
 // default quality: whole, and from the template's static layer (only the
 // MCUs the recipient changed coded again, in 43 of the 113 MCU rows).
 func BenchmarkEncodeJPEG(b *testing.B) {
-	tpl := loadSample(b, 3.125)
-	tpl.Format = FormatJPEG
-	rec := sampleRecords(b, tpl)[0]
-	c, err := tpl.bind(tpl.Canvas, rec)
-	if err != nil {
-		b.Fatal(err)
-	}
-	front, err := tpl.compiled(context.Background(), FormatJPEG)
-	if err != nil {
-		b.Fatal(err)
-	}
-	img := image.NewRGBA(front.layers.Bounds())
-	frame, err := front.layers.RenderTo(context.Background(), c, img)
-	if err != nil {
-		b.Fatal(err)
-	}
+	front, img, frame := renderedPostcard(b, FormatJPEG)
+	var err error
 	for _, mode := range []string{"whole", "layered"} {
 		b.Run(mode, func(b *testing.B) {
 			var buf bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 )
@@ -218,4 +219,27 @@ func SolidPNGDataURL(w, h int, c color.NRGBA) string {
 	var b bytes.Buffer
 	_ = png.Encode(&b, img) // a bytes.Buffer does not fail
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// RandomPremultiplied is premultiplied noise with runs of equal pixels
+// (so encoders meet flat areas too), opaque or with random alpha.
+func RandomPremultiplied(rnd *rand.Rand, w, h int, opaque bool) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(img.Pix); i += 4 {
+		a := uint8(255)
+		if !opaque {
+			a = uint8(rnd.IntN(256))
+		}
+		if i%64 < 32 || i < 4 {
+			for c := range 3 {
+				img.Pix[i+c] = uint8(rnd.IntN(int(a) + 1))
+			}
+		} else {
+			for c := range 3 {
+				img.Pix[i+c] = min(img.Pix[i-4+c], a)
+			}
+		}
+		img.Pix[i+3] = a
+	}
+	return img
 }

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+
+	"github.com/fabricpress/fabricpress/internal/imgtest"
 )
 
 // postcard draws a print-like image: smooth gradients, flat fills, and
@@ -42,28 +44,6 @@ func postcard(w, h int) *image.RGBA {
 			}
 			img.SetRGBA(x, y, c)
 		}
-	}
-	return img
-}
-
-// randomImage is premultiplied noise with flat runs, opaque or not.
-func randomImage(rnd *rand.Rand, w, h int, opaque bool) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := 0; i < len(img.Pix); i += 4 {
-		a := uint8(255)
-		if !opaque {
-			a = uint8(rnd.IntN(256))
-		}
-		if i%96 < 32 || i < 4 {
-			for c := range 3 {
-				img.Pix[i+c] = uint8(rnd.IntN(int(a) + 1))
-			}
-		} else {
-			for c := range 3 {
-				img.Pix[i+c] = min(img.Pix[i-4+c], a)
-			}
-		}
-		img.Pix[i+3] = a
 	}
 	return img
 }
@@ -140,7 +120,7 @@ func TestEncodeSizes(t *testing.T) {
 		}
 		img := postcard(sz.X, sz.Y)
 		if sz.X*sz.Y < 10000 {
-			img = randomImage(rnd, sz.X, sz.Y, true)
+			img = imgtest.RandomPremultiplied(rnd, sz.X, sz.Y, true)
 		}
 		got := decode(t, encode(t, img, 90))
 		if b := got.Bounds(); b.Dx() != sz.X || b.Dy() != sz.Y {
@@ -300,7 +280,7 @@ func TestStaticMatchesEncode(t *testing.T) {
 			if tc.opaque && tc.w > 100 {
 				layer = postcard(tc.w, tc.h)
 			} else {
-				layer = randomImage(rnd, tc.w, tc.h, tc.opaque)
+				layer = imgtest.RandomPremultiplied(rnd, tc.w, tc.h, tc.opaque)
 			}
 			s := NewStatic(layer, tc.quality)
 			if got, want := encodeStatic(t, s, layer, nil), encode(t, layer, tc.quality); !bytes.Equal(got, want) {
@@ -379,7 +359,7 @@ func paint(rnd *rand.Rand, img *image.RGBA, d image.Rectangle, opaque bool) {
 	if d.Empty() {
 		return
 	}
-	patch := randomImage(rnd, d.Dx(), d.Dy(), opaque)
+	patch := imgtest.RandomPremultiplied(rnd, d.Dx(), d.Dy(), opaque)
 	for y := d.Min.Y; y < d.Max.Y; y++ {
 		copy(img.Pix[img.PixOffset(d.Min.X, y):img.PixOffset(d.Max.X, y)], patch.Pix[patch.PixOffset(0, y-d.Min.Y):])
 	}

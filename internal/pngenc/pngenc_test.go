@@ -7,30 +7,9 @@ import (
 	"image/png"
 	"math/rand/v2"
 	"testing"
-)
 
-// randomImage fills an image with premultiplied pixels: noise and runs of
-// equal pixels (so the filter meets flat areas), opaque or not.
-func randomImage(rnd *rand.Rand, w, h int, opaque bool) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := 0; i < len(img.Pix); i += 4 {
-		a := uint8(255)
-		if !opaque {
-			a = uint8(rnd.IntN(256))
-		}
-		if i%64 < 32 || i < 4 {
-			for c := range 3 {
-				img.Pix[i+c] = uint8(rnd.IntN(int(a) + 1))
-			}
-		} else {
-			for c := range 3 {
-				img.Pix[i+c] = min(img.Pix[i-4+c], a)
-			}
-		}
-		img.Pix[i+3] = a
-	}
-	return img
-}
+	"github.com/fabricpress/fabricpress/internal/imgtest"
+)
 
 // checkDecodes decodes data and compares it with img as image/png's own
 // encoding of img decodes.
@@ -73,7 +52,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 		{"tall", 5, 900, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			img := randomImage(rnd, tc.w, tc.h, tc.opaque)
+			img := imgtest.RandomPremultiplied(rnd, tc.w, tc.h, tc.opaque)
 			var buf bytes.Buffer
 			if err := Encode(&buf, img); err != nil {
 				t.Fatal(err)
@@ -102,7 +81,7 @@ func TestStaticEncode(t *testing.T) {
 		{"one row", 700, 1, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			layer := randomImage(rnd, tc.w, tc.h, tc.opaque)
+			layer := imgtest.RandomPremultiplied(rnd, tc.w, tc.h, tc.opaque)
 			s := NewStatic(layer)
 			for trial := range 12 {
 				img := image.NewRGBA(layer.Rect)
@@ -111,7 +90,7 @@ func TestStaticEncode(t *testing.T) {
 				for range trial % 4 {
 					x, y := rnd.IntN(tc.w), rnd.IntN(tc.h)
 					d := image.Rect(x, y, x+1+rnd.IntN(tc.w/2+1), y+1+rnd.IntN(tc.h/3+1)).Intersect(layer.Rect)
-					patch := randomImage(rnd, d.Dx(), d.Dy(), !tc.alpha)
+					patch := imgtest.RandomPremultiplied(rnd, d.Dx(), d.Dy(), !tc.alpha)
 					for yy := d.Min.Y; yy < d.Max.Y; yy++ {
 						copy(img.Pix[img.PixOffset(d.Min.X, yy):img.PixOffset(d.Max.X, yy)], patch.Pix[patch.PixOffset(0, yy-d.Min.Y):])
 					}
@@ -156,7 +135,7 @@ func TestAdlerCombine(t *testing.T) {
 // BenchmarkEncode encodes 300 DPI noise: the worst case for deflate (a
 // rendered piece: BenchmarkEncodePNG in batch).
 func BenchmarkEncode(b *testing.B) {
-	img := randomImage(rand.New(rand.NewPCG(7, 8)), 2700, 1800, true)
+	img := imgtest.RandomPremultiplied(rand.New(rand.NewPCG(7, 8)), 2700, 1800, true)
 	var buf bytes.Buffer
 	b.ReportAllocs()
 	b.SetBytes(int64(len(img.Pix)))
