@@ -28,10 +28,13 @@ type cacheEntry struct {
 }
 
 // NewImageCache returns a cache holding up to maxPixels pixels of decoded
-// images (4 bytes each); 0 means 100 million pixels.
+// images (4 bytes each); 0 means 32 million (128 MB). A template's own
+// artwork is held by its compiled plan, so the cache mostly serves images
+// records share; with a photo per recipient it would otherwise grow to its
+// bound and dominate a batch's memory.
 func NewImageCache(maxPixels int) *ImageCache {
 	if maxPixels <= 0 {
-		maxPixels = 100e6
+		maxPixels = 32e6
 	}
 	return &ImageCache{maxPixels: maxPixels, entries: map[string]*list.Element{}}
 }
