@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -145,6 +146,28 @@ func jobKey(id string) ([]byte, error) {
 		return nil, fmt.Errorf("job %q: %w", id, batch.ErrNotFound)
 	}
 	return k, nil
+}
+
+// update runs fn in a read-write transaction on the job id names, once
+// ctx is live and id well formed.
+func (s *Store) update(ctx context.Context, id string, fn func(tx *bbolt.Tx, key []byte) error) error {
+	return onJob(ctx, id, s.db.Update, fn)
+}
+
+// view runs fn in a read-only transaction on the job id names.
+func (s *Store) view(ctx context.Context, id string, fn func(tx *bbolt.Tx, key []byte) error) error {
+	return onJob(ctx, id, s.db.View, fn)
+}
+
+func onJob(ctx context.Context, id string, run func(func(*bbolt.Tx) error) error, fn func(tx *bbolt.Tx, key []byte) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	key, err := jobKey(id)
+	if err != nil {
+		return err
+	}
+	return run(func(tx *bbolt.Tx) error { return fn(tx, key) })
 }
 
 func noteKey(id string) ([]byte, error) {

@@ -68,15 +68,9 @@ func (s *Store) CreateJob(ctx context.Context, job *batch.Job) error {
 
 // GetJob implements batch.Store.
 func (s *Store) GetJob(ctx context.Context, id string) (batch.Job, error) {
-	if err := ctx.Err(); err != nil {
-		return batch.Job{}, err
-	}
-	key, err := jobKey(id)
-	if err != nil {
-		return batch.Job{}, err
-	}
 	var j batch.Job
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(ctx, id, func(tx *bbolt.Tx, key []byte) error {
+		var err error
 		j, err = getJob(tx, key)
 		return err
 	})
@@ -150,14 +144,7 @@ func (s *Store) ListJobs(ctx context.Context, f batch.JobFilter) ([]batch.Job, s
 
 // UpdateJob implements batch.Store.
 func (s *Store) UpdateJob(ctx context.Context, id string, fn func(*batch.Job) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	key, err := jobKey(id)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(ctx, id, func(tx *bbolt.Tx, key []byte) error {
 		old, err := getJob(tx, key)
 		if err != nil {
 			return err
@@ -212,14 +199,7 @@ func checkJobUpdate(old, j *batch.Job, now time.Time) error {
 
 // DeleteJob implements batch.Store.
 func (s *Store) DeleteJob(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	key, err := jobKey(id)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(ctx, id, func(tx *bbolt.Tx, key []byte) error {
 		j, err := getJob(tx, key)
 		if err != nil {
 			return err
@@ -321,15 +301,8 @@ func (s *Store) SaveProgress(ctx context.Context, p batch.Progress) error {
 
 // Progress implements batch.Store.
 func (s *Store) Progress(ctx context.Context, id string) (batch.Progress, error) {
-	if err := ctx.Err(); err != nil {
-		return batch.Progress{}, err
-	}
-	key, err := jobKey(id)
-	if err != nil {
-		return batch.Progress{}, err
-	}
 	var p batch.Progress
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(ctx, id, func(tx *bbolt.Tx, key []byte) error {
 		j, err := getJob(tx, key)
 		if err != nil {
 			return err

@@ -249,14 +249,7 @@ func (s *Store) RenewLease(ctx context.Context, id, runner string, rows []int, l
 
 // ReleaseRecipients implements batch.Store.
 func (s *Store) ReleaseRecipients(ctx context.Context, id, runner string, rows []int) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	key, err := jobKey(id)
-	if err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.update(ctx, id, func(tx *bbolt.Tx, key []byte) error {
 		jb, err := openJobData(tx, key)
 		if err != nil {
 			return err
@@ -376,15 +369,8 @@ func (s *Store) Complete(ctx context.Context, id, runner string, results []batch
 
 // Recipients implements batch.Store.
 func (s *Store) Recipients(ctx context.Context, id string, f batch.RecipientFilter) ([]batch.Recipient, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	key, err := jobKey(id)
-	if err != nil {
-		return nil, err
-	}
 	var out []batch.Recipient
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(ctx, id, func(tx *bbolt.Tx, key []byte) error {
 		jb, err := openJobData(tx, key)
 		if err != nil {
 			return err
@@ -437,15 +423,8 @@ func (s *Store) CountRecipients(ctx context.Context, id string) (map[batch.Recip
 
 // RetryFailed implements batch.Store.
 func (s *Store) RetryFailed(ctx context.Context, id string) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	key, err := jobKey(id)
-	if err != nil {
-		return 0, err
-	}
 	var n int
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(ctx, id, func(tx *bbolt.Tx, key []byte) error {
 		n = 0
 		j, err := getJob(tx, key)
 		if err != nil {
