@@ -206,14 +206,26 @@ func (m *Mapping) Variable(c *Canvas) []bool {
 	return out
 }
 
+// bindingOf returns the binding of o: the one keyed by its name, else by
+// its id; ok is false when neither has one.
+func (m *Mapping) bindingOf(o Object) (bd Binding, key string, ok bool) {
+	b := o.Props()
+	for _, k := range []string{b.Name, b.ID} {
+		if k == "" {
+			continue
+		}
+		if bd, ok := m.Objects[k]; ok {
+			return bd, k, true
+		}
+	}
+	return Binding{}, "", false
+}
+
 // bindsInside reports whether a binding names o or an object of its
 // groups (as Bind looks them up).
 func (m *Mapping) bindsInside(o Object) bool {
-	b := o.Props()
-	for _, k := range []string{b.Name, b.ID} {
-		if _, ok := m.Objects[k]; ok && k != "" {
-			return true
-		}
+	if _, _, ok := m.bindingOf(o); ok {
+		return true
 	}
 	if g, ok := o.(*Group); ok {
 		for _, c := range g.Objects {
@@ -402,24 +414,12 @@ func (b *binder) unused() []string {
 
 // object applies bindings to o and, for groups, its children.
 func (b *binder) object(o Object, index int, top bool) (Object, error) {
-	base := o.Props()
-	var bind *Binding
-	key := ""
-	for _, k := range []string{base.Name, base.ID} {
-		if k == "" {
-			continue
-		}
-		if bd, ok := b.m.Objects[k]; ok {
-			bind, key = &bd, k
-			break
-		}
-	}
-	if bind != nil {
+	if bind, key, ok := b.m.bindingOf(o); ok {
 		if b.used == nil {
 			b.used = map[string]bool{}
 		}
 		b.used[key] = true
-		return b.apply(o, *bind, key)
+		return b.apply(o, bind, key)
 	}
 	if top {
 		if field, ok := b.m.Index[index]; ok {
